@@ -1,0 +1,40 @@
+"""`kefu eval`: measure search quality on an FAQ dataset, with exactly the bot's pipeline."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from bot.settings import Settings
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "eval",
+        help="evaluate search on a dataset (faq.json + queries.json)",
+        description="Build a fresh knowledge base from --kb in a temporary database with the bot's own pipeline "
+        "and score --queries. Thresholds are chosen on --dev when given, else the configured defaults. "
+        "Prints top1, mrr, in_scope_accuracy, oos_recall, threshold, latency and timings.",
+    )
+    parser.add_argument("--kb", type=Path, required=True, help="FAQ file (JSON, CSV, XLSX or Rasa YAML)")
+    parser.add_argument("--queries", type=Path, required=True, help='test queries: [{"text", "expected"}]')
+    parser.add_argument("--dev", type=Path, help="dev queries used only to choose the threshold")
+    parser.add_argument("--json", action="store_true", help="print one JSON object only")
+    parser.set_defaults(handler=evaluate)
+
+
+def evaluate(settings: Settings, args: argparse.Namespace) -> int:
+    from knowledge.evaluation import EvaluationError, run_evaluation
+
+    try:
+        report = run_evaluation(args.kb, args.queries, args.dev, settings.knowledge, progress=not args.json)
+    except EvaluationError as exc:
+        print(f"kefu eval: {exc}", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False))
+    else:
+        for key, value in report.items():
+            print(f"{key:>20}: {value}")
+    return 0

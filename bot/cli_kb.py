@@ -1,0 +1,165 @@
+"""`kefu kb ...`: import, export, list and publish the FAQ knowledge base; tune the model."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+
+from bot.settings import Settings
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    kb = commands.add_parser(
+        "kb", help="manage the FAQ knowledge base", description="Manage the FAQ knowledge base."
+    )
+    sub = kb.add_subparsers(dest="kb_command", metavar="ACTION", required=True)
+
+    p = sub.add_parser(
+        "import",
+        help="import FAQ entries from JSON, CSV, XLSX or Rasa NLU YAML",
+        description="Import FAQ entries (JSON like datasets/*/faq.json; CSV/XLSX with columns id, question, "
+        "variants separated by |, answer, category; Rasa NLU YAML). All or nothing: any error imports "
+        "nothing and names the file, row and problem.",
+    )
+    p.add_argument("file", type=Path)
+    p.add_argument("--replace", action="store_true", help="replace the whole knowledge base (default: merge by id)")
+    p.add_argument("--draft", action="store_true", help="import as drafts; publish later with `kefu kb publish`")
+    p.add_argument("--by", default="cli", help="name recorded in the history (default: %(default)s)")
+    p.set_defaults(handler=_sync(_import))
+
+    p = sub.add_parser("export", help="export the knowledge base (format from the file extension)")
+    p.add_argument("file", type=Path)
+    p.add_argument("--status", choices=["published", "draft", "all"], default="all")
+    p.set_defaults(handler=_sync(_export))
+
+    p = sub.add_parser("list", help="list entries")
+    p.add_argument("--status", choices=["published", "draft", "all"], default="all")
+    p.set_defaults(handler=_sync(_list))
+
+    p = sub.add_parser("publish", help="publish drafts and rebuild the search index")
+    p.add_argument("--by", default="cli")
+    p.set_defaults(handler=_sync(_publish))
+
+    p = sub.add_parser(
+        "tune",
+        help="fine-tune the embedding model on the knowledge base's own variants (CPU, minutes)",
+        description="Fine-tune the embedding model on pairs of variants of the same entry. The tuned model "
+        "is saved in the data directory and used from then on.",
+    )
+    p.add_argument("--epochs", type=int, default=1)
+    p.set_defaults(handler=_sync(_tune))
+
+
+def _sync(coro_fn):
+    def handler(settings: Settings, args: argparse.Namespace) -> int:
+        return asyncio.run(coro_fn(settings, args))
+
+    return handler
+
+
+async def _open(settings: Settings):
+    from bot.storage import Database
+    from knowledge.faq_store import FaqStore
+
+    settings.server.data_dir.mkdir(parents=True, exist_ok=True)
+    db = Database(settings.database_url)
+    await db.migrate()
+    return db, FaqStore(db.engine)
+
+
+def _status(value: str) -> str | None:
+    return None if value == "all" else value
+
+
+async def _import(settings: Settings, args: argparse.Namespace) -> int:
+    from knowledge.formats import FaqImportError, read_faq
+
+    try:
+        entries = read_faq(args.file)
+    except FaqImportError as exc:
+        print(f"kefu kb import: {exc}\nNothing was imported.", file=sys.stderr)
+        return 1
+    if args.draft:
+        entries = [_as_draft(e) for e in entries]
+    db, store = await _open(settings)
+    try:
+        await store.replace_all(entries, by=args.by, mode="replace" if args.replace else "merge")
+        print(f"imported {len(entries)} entries from {args.file}")
+        if not args.draft:
+            version = await store.publish(by=args.by)
+            await _index(settings, store, version)
+            print(f"published: knowledge base version {version}")
+    finally:
+        await db.close()
+    return 0
+
+
+def _as_draft(entry):
+    from dataclasses import replace
+
+    return replace(entry, status="draft")
+
+
+async def _index(settings: Settings, store, version: int) -> None:
+    """Build and save the index now (with a progress bar) so the server starts without re-embedding."""
+    from knowledge.embedder import load_embedder
+    from knowledge.retriever import Retriever
+
+    entries = await store.list_entries("published")
+    embedder = await asyncio.to_thread(load_embedder, settings.knowledge)
+    retriever = Retriever(settings.knowledge, embedder, cache_dir=settings.server.data_dir / "index")
+    await asyncio.to_thread(retriever.build, entries, str(version), True)
+
+
+async def _export(settings: Settings, args: argparse.Namespace) -> int:
+    from knowledge.formats import FaqImportError, write_faq
+
+    db, store = await _open(settings)
+    try:
+        entries = await store.list_entries(_status(args.status))
+        try:
+            write_faq(args.file, entries)
+        except FaqImportError as exc:
+            print(f"kefu kb export: {exc}", file=sys.stderr)
+            return 1
+        print(f"exported {len(entries)} entries to {args.file}")
+    finally:
+        await db.close()
+    return 0
+
+
+async def _list(settings: Settings, args: argparse.Namespace) -> int:
+    db, store = await _open(settings)
+    try:
+        entries = await store.list_entries(_status(args.status))
+        for e in entries:
+            print(f"{e.id}\t{e.status}\t{e.category}\t{e.question}\t({len(e.variants)} variants)")
+        print(f"{len(entries)} entries, version {await store.version()}")
+    finally:
+        await db.close()
+    return 0
+
+
+async def _publish(settings: Settings, args: argparse.Namespace) -> int:
+    db, store = await _open(settings)
+    try:
+        version = await store.publish(by=args.by)
+        await _index(settings, store, version)
+        print(f"published: knowledge base version {version}")
+    finally:
+        await db.close()
+    return 0
+
+
+async def _tune(settings: Settings, args: argparse.Namespace) -> int:
+    from knowledge.tuning import tune_model
+
+    db, store = await _open(settings)
+    try:
+        entries = await store.list_entries("published")
+    finally:
+        await db.close()
+    result = await asyncio.to_thread(tune_model, settings.knowledge, entries, settings.server.data_dir, args.epochs)
+    print(f"tuned model saved to {result.path} in {result.seconds:.0f} s; set knowledge.model to it or restart")
+    return 0

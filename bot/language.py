@@ -1,0 +1,16 @@
+"""Which language a customer wrote in: enough to answer in the same one."""
+from __future__ import annotations
+
+import re
+
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_LATIN = re.compile(r"[A-Za-z]")
+
+
+def detect_language(text: str, fallback: str = "zh") -> str:
+    """'zh' when the text has Chinese characters, 'en' when it has only Latin letters."""
+    if _CJK.search(text):
+        return "zh"
+    if _LATIN.search(text):
+        return "en"
+    return fallback if fallback in ("zh", "en") else "zh"

@@ -1,0 +1,175 @@
+"""Decides what the bot says to one customer message (the engine stores and sends it).
+
+Order: button payloads, a request for a person, small talk, then the knowledge base
+(answer / clarify / no_answer). Entries may be bound to a custom action or to a person.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot import payloads
+from bot.action_client import ActionClient, ActionUnavailable
+from bot.handoff_desk import HandoffDesk
+from bot.messages import Button, InboundMessage
+from bot.payloads import parse_payload
+from bot.settings import DialogueSettings
+from bot.smalltalk import detect_smalltalk, normalise
+from bot.storage.conversation_store import ConversationRecord, ConversationStore, NewMessage, new_id
+from bot.texts import say
+from knowledge.knowledge_base import KnowledgeBase
+from knowledge.types import FaqEntry, SearchResult
+
+
+@dataclass
+class Turn:
+    replies: list[NewMessage] = field(default_factory=list)
+    updates: dict[str, Any] = field(default_factory=dict)
+
+
+class Responder:
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        store: ConversationStore,
+        desk: HandoffDesk,
+        settings: DialogueSettings,
+        actions: ActionClient | None = None,
+    ) -> None:
+        self.kb, self.store, self.desk, self.settings, self.actions = kb, store, desk, settings, actions
+        self._handoff_phrases = {normalise(p) for p in settings.handoff_phrases}
+
+    async def respond(self, conv: ConversationRecord, msg: InboundMessage, inbound_id: str, lang: str) -> Turn:
+        payload = parse_payload(msg.text)
+        if payload is not None:
+            return await self._payload(conv, msg, payload.command, payload.args, lang)
+        if not msg.text.strip():
+            return _say("attachment", lang)
+        if self._asks_for_person(msg.text):
+            return await self._handoff(conv, "customer_request", lang)
+        kind = detect_smalltalk(msg.text)
+        if kind:
+            return _say(kind, lang, kind=kind)
+        result = await self.kb.search(msg.text)
+        return await self._decide(conv, msg, result, lang)
+
+    async def _decide(self, conv: ConversationRecord, msg: InboundMessage, result: SearchResult, lang: str) -> Turn:
+        meta = {"decision": result.decision, "candidates": _candidates(result)}
+        if result.decision == "answer" and (entry := self.kb.entry(result.top.entry_id)):
+            return await self._answer(conv, msg, entry, lang, meta | {"confidence": result.confidence})
+        if result.decision == "clarify":
+            options = [c for c in result.candidates if self.kb.entry(c.entry_id)][: self.settings_max_options]
+            if len(options) >= 2:
+                buttons = tuple(Button(self.kb.entry(c.entry_id).question, payloads.faq(c.entry_id)) for c in options)
+                buttons += (Button(say("none_of_these", lang), payloads.NONE_OF_THESE),)
+                return Turn([NewMessage("bot", say("clarify", lang), "clarify", buttons, meta)])
+        return self._miss(conv, lang, meta | {"decision": "no_answer"})
+
+    @property
+    def settings_max_options(self) -> int:
+        return self.kb.retriever.settings.max_clarify_options
+
+    async def _answer(
+        self, conv: ConversationRecord, msg: InboundMessage, entry: FaqEntry, lang: str, meta: dict[str, Any]
+    ) -> Turn:
+        meta = meta | {"entry_id": entry.id}
+        if entry.handoff:
+            return await self._handoff(conv, f"entry:{entry.id}", lang)
+        if entry.action:
+            return await self._action(conv, msg, entry, lang, meta)
+        text = entry.answer_for(msg.channel)
+        if entry.links:
+            text += "\n" + "\n".join(f"{link.title}: {link.url}" for link in entry.links)
+        message_id = new_id()
+        buttons = tuple(Button(b.title, b.payload) for b in entry.buttons)
+        if self.settings.ask_feedback:
+            buttons += (
+                Button(say("helpful", lang), payloads.feedback(True, message_id)),
+                Button(say("not_helpful", lang), payloads.feedback(False, message_id)),
+            )
+        reply = NewMessage("bot", text, "answer", buttons, meta, id=message_id)
+        return Turn([reply], {"misses_in_row": 0})
+
+    async def _action(
+        self, conv: ConversationRecord, msg: InboundMessage, entry: FaqEntry, lang: str, meta: dict[str, Any]
+    ) -> Turn:
+        try:
+            if self.actions is None:
+                raise ActionUnavailable("no action server configured")
+            result = await self.actions.run(entry.action, conv.id, msg.text, dict(msg.metadata))
+        except ActionUnavailable as exc:
+            human = (Button(say("human_button", lang), payloads.HANDOFF),)
+            failed = meta | {"action": entry.action, "action_error": str(exc)}
+            return Turn([NewMessage("bot", say("action_unavailable", lang), "action_failed", human, failed)])
+        replies = [
+            NewMessage("bot", r.text, "action", tuple(r.buttons), meta | {"action": entry.action})
+            for r in result.replies
+            if r.text or r.buttons
+        ]
+        turn = Turn(replies, {"misses_in_row": 0})
+        if result.handoff_reason:
+            handoff = await self._handoff(conv, f"action:{result.handoff_reason}", lang)
+            turn.replies += handoff.replies
+            turn.updates |= handoff.updates
+        return turn
+
+    def _miss(self, conv: ConversationRecord, lang: str, meta: dict[str, Any]) -> Turn:
+        misses = conv.misses_in_row + 1
+        turn = Turn([NewMessage("bot", say("no_answer", lang), "no_answer", (), meta)], {"misses_in_row": misses})
+        if misses >= self.settings.misses_before_offer:
+            human = (Button(say("human_button", lang), payloads.HANDOFF),)
+            turn.replies.append(NewMessage("bot", say("offer_human", lang), "offer_human", human))
+        return turn
+
+    async def _handoff(self, conv: ConversationRecord, reason: str, lang: str) -> Turn:
+        outcome = await self.desk.request(conv, reason, lang)
+        replies = [NewMessage("bot", text, "handoff", (), {"reason": reason}) for text in outcome.replies]
+        return Turn(replies, dict(outcome.conversation_updates))
+
+    async def _payload(
+        self, conv: ConversationRecord, msg: InboundMessage, command: str, args: tuple[str, ...], lang: str
+    ) -> Turn:
+        if command == "faq":
+            entry = self.kb.entry(args[0])
+            if entry is None:
+                return _say("unknown_entry", lang)
+            return await self._answer(conv, msg, entry, lang, {"decision": "answer", "chosen": True})
+        if command == "handoff":
+            return await self._handoff(conv, "customer_request", lang)
+        if command == "none":
+            return self._miss(conv, lang, {"decision": "no_answer", "rejected_clarify": True})
+        return await self._feedback(conv, args[0] == "yes", args[1], lang)
+
+    async def _feedback(self, conv: ConversationRecord, helpful: bool, message_id: str, lang: str) -> Turn:
+        answer = await self.store.message(message_id)
+        if answer is None or answer.conversation_id != conv.id or answer.author != "bot":
+            return _say("no_answer", lang)
+        stored = await self.store.add_feedback(message_id, conv.id, answer.metadata.get("entry_id"), helpful)
+        if not stored:
+            return _say("feedback_already", lang)
+        if helpful:
+            return _say("feedback_thanks", lang, kind="feedback")
+        # A "not helpful" counts as a miss, so one more miss offers a person.
+        human = (Button(say("human_button", lang), payloads.HANDOFF),)
+        reply = NewMessage("bot", say("feedback_sorry", lang), "feedback", human)
+        return Turn([reply], {"misses_in_row": conv.misses_in_row + 1})
+
+    def _asks_for_person(self, text: str) -> bool:
+        key = normalise(text)
+        if key in self._handoff_phrases or key.replace(" ", "") in self._handoff_phrases:
+            return True
+        # Short messages that contain a phrase ("我要转人工", "can i talk to an agent").
+        if len(key) > 24:
+            return False
+        words = f" {key} "
+        return any((f" {p} " in words) if p.isascii() else (p in key) for p in self._handoff_phrases)
+
+
+def _say(key: str, lang: str, kind: str = "text") -> Turn:
+    return Turn([NewMessage("bot", say(key, lang), kind)])
+
+
+def _candidates(result: SearchResult) -> list[dict[str, Any]]:
+    return [
+        {"id": c.entry_id, "confidence": round(c.confidence, 4), "matched": c.matched} for c in result.candidates[:5]
+    ]

@@ -1,0 +1,77 @@
+"""Builds and tears down everything the engine needs, for the server and for `kefu chat`."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import aiohttp
+
+from bot.action_client import ActionClient
+from bot.engine import DialogueEngine
+from bot.handoff_desk import NoAgentDesk
+from bot.responder import Responder
+from bot.settings import Settings
+from bot.storage import ConversationStore, Database
+from knowledge.embedder import load_embedder
+from knowledge.faq_store import FaqStore
+from knowledge.formats import read_faq
+from knowledge.knowledge_base import KnowledgeBase
+from knowledge.retriever import Retriever
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Services:
+    settings: Settings
+    db: Database
+    kb: KnowledgeBase
+    conversations: ConversationStore
+    engine: DialogueEngine
+    http: aiohttp.ClientSession
+    extras: dict = field(default_factory=dict)
+
+    async def close(self) -> None:
+        await self.http.close()
+        self.kb.close()
+        await self.db.close()
+
+
+async def start_services(settings: Settings, progress: bool = False) -> Services:
+    settings.server.data_dir.mkdir(parents=True, exist_ok=True)
+    db = Database(settings.database_url)
+    try:
+        await db.migrate()
+        faq_store = FaqStore(db.engine)
+        await load_demo_kb(faq_store, settings.knowledge.demo_kb)
+        embedder = await asyncio.to_thread(load_embedder, settings.knowledge)
+        retriever = Retriever(settings.knowledge, embedder, cache_dir=settings.server.data_dir / "index")
+        kb = KnowledgeBase(faq_store, retriever)
+        await kb.load(progress=progress)
+    except BaseException:
+        await db.close()
+        raise
+    http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
+    conversations = ConversationStore(db)
+    actions = ActionClient(settings.actions.url, settings.actions.timeout_seconds, http)
+    responder = Responder(kb, conversations, NoAgentDesk(), settings.dialogue, actions)
+    engine = DialogueEngine(settings, conversations, responder)
+    return Services(settings, db, kb, conversations, engine, http)
+
+
+async def load_demo_kb(store: FaqStore, path: str) -> bool:
+    """On the very first start, load and publish the demo FAQ so the bot answers at once."""
+    if not path or await store.version() > 0 or await store.list_entries(None):
+        return False
+    file = Path(path)
+    if not file.is_absolute() and not file.exists():
+        file = Path(__file__).resolve().parent.parent / path  # relative to the project
+    if not file.exists():
+        log.warning("demo knowledge base %s not found; starting with an empty knowledge base", path)
+        return False
+    await store.replace_all(read_faq(file), by="kefu-demo", mode="replace")
+    await store.publish(by="kefu-demo")
+    log.info("loaded the demo knowledge base from %s", file)
+    return True

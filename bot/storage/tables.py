@@ -1,0 +1,97 @@
+"""Tables of conversations, customers, messages and feedback (SQLAlchemy Core).
+
+The knowledge base has its own tables in `knowledge/tables.py`; Alembic migrates both.
+"""
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+# SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets a BIGINT identity.
+AutoId = BigInteger().with_variant(Integer, "sqlite")
+Timestamp = DateTime(timezone=True)
+
+customers = Table(
+    "customers",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("channel", String(32), nullable=False),
+    Column("channel_user_id", String(191), nullable=False),
+    Column("display_name", String(200), nullable=False, default=""),
+    Column("language", String(8), nullable=False, default=""),
+    Column("profile", JSON, nullable=False, default=dict),
+    Column("created_at", Timestamp, nullable=False),
+    Column("last_seen_at", Timestamp, nullable=False),
+    UniqueConstraint("channel", "channel_user_id", name="uq_customers_channel_user"),
+)
+
+# state: bot | queued | agent | closed (handoff builds on these)
+conversations = Table(
+    "conversations",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("customer_id", String(32), ForeignKey("customers.id"), nullable=False),
+    Column("channel", String(32), nullable=False),
+    Column("state", String(16), nullable=False, default="bot"),
+    Column("language", String(8), nullable=False, default=""),
+    Column("misses_in_row", Integer, nullable=False, default=0),
+    Column("handoff_reason", String(64), nullable=True),
+    Column("created_at", Timestamp, nullable=False),
+    Column("updated_at", Timestamp, nullable=False),
+    Column("closed_at", Timestamp, nullable=True),
+    Index("ix_conversations_customer_state", "customer_id", "state"),
+)
+
+# author: customer | bot | agent | system. `dedupe_key` is channel:user:channel-message-id for
+# inbound messages, so a channel's retry of the same message is recognised.
+messages = Table(
+    "messages",
+    metadata,
+    Column("pos", AutoId, primary_key=True, autoincrement=True),
+    Column("id", String(32), nullable=False, unique=True),
+    Column("conversation_id", String(32), ForeignKey("conversations.id"), nullable=False),
+    Column("author", String(16), nullable=False),
+    Column("channel", String(32), nullable=False),
+    Column("dedupe_key", String(255), nullable=True, unique=True),
+    Column("reply_to", String(32), nullable=True),
+    Column("kind", String(32), nullable=False, default="text"),
+    Column("text", Text, nullable=False, default=""),
+    Column("buttons", JSON, nullable=False, default=list),
+    Column("meta", JSON, nullable=False, default=dict),
+    Column("created_at", Timestamp, nullable=False),
+    Index("ix_messages_conversation_pos", "conversation_id", "pos"),
+    Index("ix_messages_reply_to", "reply_to"),
+)
+
+feedback = Table(
+    "feedback",
+    metadata,
+    Column("id", AutoId, primary_key=True, autoincrement=True),
+    Column("message_id", String(32), ForeignKey("messages.id"), nullable=False, unique=True),
+    Column("conversation_id", String(32), ForeignKey("conversations.id"), nullable=False),
+    Column("entry_id", String(191), nullable=True),
+    Column("helpful", Boolean, nullable=False),
+    Column("created_at", Timestamp, nullable=False),
+)

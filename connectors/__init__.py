@@ -1,0 +1,13 @@
+"""Channels: one module per messaging surface, registered explicitly here."""
+from connectors.app_api import AppChannel
+from connectors.channel import Channel, ChannelContext
+from connectors.rest import RasaRestChannel
+from connectors.web import WebChannel
+
+CHANNELS: dict[str, type[Channel]] = {
+    "web": WebChannel,
+    "rest": RasaRestChannel,
+    "app": AppChannel,
+}
+
+__all__ = ["CHANNELS", "Channel", "ChannelContext", "AppChannel", "RasaRestChannel", "WebChannel"]

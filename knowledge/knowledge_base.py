@@ -1,0 +1,46 @@
+"""The knowledge base as the engine sees it: published FAQ entries plus their search index."""
+from __future__ import annotations
+
+from typing import Sequence
+
+from knowledge.faq_store import FaqStore
+from knowledge.retriever import Retriever
+from knowledge.search_batcher import SearchBatcher
+from knowledge.types import FaqEntry, SearchResult
+
+
+class KnowledgeBase:
+    def __init__(self, store: FaqStore, retriever: Retriever) -> None:
+        self.store = store
+        self.retriever = retriever
+        self._batcher = SearchBatcher(retriever.search_batch)
+        self._entries: dict[str, FaqEntry] = {}
+        self.version: int | None = None
+
+    async def load(self, progress: bool = False) -> None:
+        """Index the published entries (or load the saved index of this version)."""
+        version = await self.store.version()
+        entries = await self.store.list_entries("published")
+        await self._batcher.run(self.retriever.build, entries, str(version), progress)
+        self._entries = {entry.id: entry for entry in entries}
+        self.version = version
+
+    async def refresh(self) -> bool:
+        """Reload when another process (or the editor) published a new version."""
+        if await self.store.version() == self.version:
+            return False
+        await self.load()
+        return True
+
+    def entry(self, entry_id: str) -> FaqEntry | None:
+        return self._entries.get(entry_id)
+
+    @property
+    def entries(self) -> Sequence[FaqEntry]:
+        return tuple(self._entries.values())
+
+    async def search(self, text: str) -> SearchResult:
+        return await self._batcher.search(text)
+
+    def close(self) -> None:
+        self._batcher.close()

@@ -80,16 +80,23 @@ async def _import(settings: Settings, args: argparse.Namespace) -> int:
     except FaqImportError as exc:
         print(f"kefu kb import: {exc}\nNothing was imported.", file=sys.stderr)
         return 1
+    if args.draft and args.replace:
+        print("kefu kb import: --draft cannot be combined with --replace (customers would lose the live "
+              "knowledge base until the next publish). Import as drafts with merge, or replace and publish.",
+              file=sys.stderr)
+        return 2
     if args.draft:
         entries = [_as_draft(e) for e in entries]
     db, store = await _open(settings)
     try:
         await store.replace_all(entries, by=args.by, mode="replace" if args.replace else "merge")
         print(f"imported {len(entries)} entries from {args.file}")
-        if not args.draft:
-            version = await store.publish(by=args.by)
+        if args.draft:
+            print("imported as drafts: customers see them after `kefu kb publish`")
+        else:  # imported entries are live at once; build the index now so the server starts fast
+            version = await store.version()
             await _index(settings, store, version)
-            print(f"published: knowledge base version {version}")
+            print(f"live: knowledge base version {version}")
     finally:
         await db.close()
     return 0
@@ -113,14 +120,14 @@ async def _index(settings: Settings, store, version: int) -> None:
 
 
 async def _export(settings: Settings, args: argparse.Namespace) -> int:
-    from knowledge.formats import FaqImportError, write_faq
+    from knowledge.formats import write_faq
 
     db, store = await _open(settings)
     try:
         entries = await store.list_entries(_status(args.status))
         try:
             write_faq(args.file, entries)
-        except FaqImportError as exc:
+        except ValueError as exc:  # FaqImportError, or text the file format cannot hold
             print(f"kefu kb export: {exc}", file=sys.stderr)
             return 1
         print(f"exported {len(entries)} entries to {args.file}")

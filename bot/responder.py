@@ -35,8 +35,10 @@ class Responder:
         desk: HandoffDesk,
         settings: DialogueSettings,
         actions: ActionClient | None = None,
+        max_options: int = 3,
     ) -> None:
         self.kb, self.store, self.desk, self.settings, self.actions = kb, store, desk, settings, actions
+        self.max_options = max_options
         self._handoff_phrases = {normalise(p) for p in settings.handoff_phrases}
 
     async def respond(self, conv: ConversationRecord, msg: InboundMessage, inbound_id: str, lang: str) -> Turn:
@@ -58,16 +60,12 @@ class Responder:
         if result.decision == "answer" and (entry := self.kb.entry(result.top.entry_id)):
             return await self._answer(conv, msg, entry, lang, meta | {"confidence": result.confidence})
         if result.decision == "clarify":
-            options = [c for c in result.candidates if self.kb.entry(c.entry_id)][: self.settings_max_options]
+            options = [c for c in result.candidates if self.kb.entry(c.entry_id)][: self.max_options]
             if len(options) >= 2:
                 buttons = tuple(Button(self.kb.entry(c.entry_id).question, payloads.faq(c.entry_id)) for c in options)
                 buttons += (Button(say("none_of_these", lang), payloads.NONE_OF_THESE),)
                 return Turn([NewMessage("bot", say("clarify", lang), "clarify", buttons, meta)])
         return self._miss(conv, lang, meta | {"decision": "no_answer"})
-
-    @property
-    def settings_max_options(self) -> int:
-        return self.kb.retriever.settings.max_clarify_options
 
     async def _answer(
         self, conv: ConversationRecord, msg: InboundMessage, entry: FaqEntry, lang: str, meta: dict[str, Any]

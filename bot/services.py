@@ -56,7 +56,9 @@ async def start_services(settings: Settings, progress: bool = False) -> Services
     http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
     conversations = ConversationStore(db)
     actions = ActionClient(settings.actions.url, settings.actions.timeout_seconds, http)
-    responder = Responder(kb, conversations, NoAgentDesk(), settings.dialogue, actions)
+    responder = Responder(
+        kb, conversations, NoAgentDesk(), settings.dialogue, actions, settings.knowledge.max_clarify_options
+    )
     engine = DialogueEngine(settings, conversations, responder)
     return Services(settings, db, kb, conversations, engine, http)
 
@@ -71,7 +73,6 @@ async def load_demo_kb(store: FaqStore, path: str) -> bool:
     if not file.exists():
         log.warning("demo knowledge base %s not found; starting with an empty knowledge base", path)
         return False
-    await store.replace_all(read_faq(file), by="kefu-demo", mode="replace")
-    await store.publish(by="kefu-demo")
+    await store.replace_all(read_faq(file), by="kefu-demo", mode="replace")  # live at once
     log.info("loaded the demo knowledge base from %s", file)
     return True

@@ -5,6 +5,7 @@ cleanup context when the app starts and stop when it stops.
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import AsyncIterator
 
@@ -13,7 +14,9 @@ from aiohttp import web
 from bot.errors import InvalidMessage
 from bot.messages import InboundMessage, OutboundMessage
 from bot.openapi import build_openapi
-from bot.services import Services, start_services
+from bot.agent_api import setup_agent_api
+from bot.app_keys import CHANNEL_MAP, SERVICES, SETTINGS
+from bot.services import start_services
 from bot.settings import Settings
 from connectors import CHANNELS
 from connectors.channel import Channel, ChannelContext
@@ -21,9 +24,7 @@ from connectors.http_errors import json_error
 
 log = logging.getLogger(__name__)
 
-SETTINGS = web.AppKey("settings", Settings)
-SERVICES = web.AppKey("services", Services)
-CHANNEL_MAP = web.AppKey("channels", dict)
+__all__ = ["CHANNEL_MAP", "SERVICES", "SETTINGS", "create_app"]
 
 
 def create_app(settings: Settings) -> web.Application:
@@ -43,6 +44,7 @@ def create_app(settings: Settings) -> web.Application:
     app[CHANNEL_MAP] = channels
     for channel in channels.values():
         app.router.add_routes(channel.routes())
+    setup_agent_api(app)
     app.router.add_get("/api/openapi.json", _openapi)
     app.router.add_get("/healthz", _health)
     app.cleanup_ctx.append(_services)
@@ -57,13 +59,16 @@ def _enabled(settings: Settings, name: str) -> bool:
 async def _services(app: web.Application) -> AsyncIterator[None]:
     services = await start_services(app[SETTINGS])
     app[SERVICES] = services
+    services.outbox.attach(app[CHANNEL_MAP])
     started: list[Channel] = []
+    queue_updates = asyncio.create_task(services.desk.run_queue_updates())
     try:
         for channel in app[CHANNEL_MAP].values():
             await channel.start()
             started.append(channel)
         yield
     finally:
+        queue_updates.cancel()
         for channel in reversed(started):
             await channel.stop()
         await services.close()

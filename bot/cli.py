@@ -17,15 +17,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    from bot import cli_chat, cli_eval, cli_kb, cli_run
+    from bot import cli_chat, cli_eval, cli_kb, cli_run, cli_users
 
-    for module in (cli_run, cli_chat, cli_kb, cli_eval):
+    for module in (cli_run, cli_chat, cli_kb, cli_eval, cli_users):
         module.register(commands)
 
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
         return 2
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

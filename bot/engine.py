@@ -60,7 +60,7 @@ class DialogueEngine:
                 await listener(conv, stored[0])
             if conv.state != "bot":
                 return []  # a person holds (or is about to hold) the conversation: the bot is silent
-            turn = await self.responder.respond(conv, msg, inbound.id, lang)
+            turn = await self.responder.respond(conv, msg, lang)
             replies = [_reply_to(r, inbound.id) for r in turn.replies]
             saved = await self.store.add(conv.id, msg.channel, replies, **turn.updates)
             return self._outbound(msg, conv.id, saved)

@@ -94,3 +94,4 @@ class TranscriptMessage:
     kind: str = "text"
     created_at: datetime = field(default_factory=utcnow)
     metadata: Mapping[str, Any] = field(default_factory=dict)
+    reply_to: str | None = None  # for bot replies: the customer message they answer

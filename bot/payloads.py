@@ -1,7 +1,8 @@
 """Button payloads: what a quick-reply button sends back as the message text.
 
 Rasa-style slash commands, so Rasa front ends that send `payload` as the message work as is:
-`/faq:ENTRY_ID`, `/feedback:yes:MESSAGE_ID`, `/feedback:no:MESSAGE_ID`, `/handoff`, `/none`.
+`/faq:ENTRY_ID`, `/feedback:yes:MESSAGE_ID`, `/feedback:no:MESSAGE_ID`, `/handoff`, `/none`,
+`/rate:ATTRIBUTE:1-5`.
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ class Payload:
     args: tuple[str, ...] = ()
 
 
-_ARITY = {"faq": 1, "feedback": 2, "handoff": 0, "none": 0}
+_ARITY = {"faq": 1, "feedback": 2, "handoff": 0, "none": 0, "rate": 2}
 
 
 def parse_payload(text: str) -> Payload | None:
@@ -26,6 +27,8 @@ def parse_payload(text: str) -> Payload | None:
     if _ARITY.get(command) != len(args) or any(not a for a in args):
         return None
     if command == "feedback" and args[0] not in ("yes", "no"):
+        return None
+    if command == "rate" and (args[1] not in ("1", "2", "3", "4", "5")):
         return None
     return Payload(command, tuple(args))
 

@@ -9,8 +9,14 @@ from pathlib import Path
 import aiohttp
 
 from bot.action_client import ActionClient
+from bot.auth import SessionStore, UserStore
+from bot.conversation_flows import ConversationFlows
 from bot.engine import DialogueEngine
-from bot.handoff_desk import NoAgentDesk
+from bot.handoff.agent_desk import AgentDesk
+from bot.handoff.event_hub import EventHub
+from bot.handoff.handoff_store import HandoffStore
+from bot.handoff.outbox import Outbox
+from bot.handoff.service_records import ServiceRecords
 from bot.responder import Responder
 from bot.settings import Settings
 from bot.storage import ConversationStore, Database
@@ -31,6 +37,13 @@ class Services:
     conversations: ConversationStore
     engine: DialogueEngine
     http: aiohttp.ClientSession
+    users: UserStore
+    sessions: SessionStore
+    desk: AgentDesk
+    records: ServiceRecords
+    handoffs: HandoffStore
+    hub: EventHub
+    outbox: Outbox
     extras: dict = field(default_factory=dict)
 
     async def close(self) -> None:
@@ -55,12 +68,17 @@ async def start_services(settings: Settings, progress: bool = False) -> Services
         raise
     http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
     conversations = ConversationStore(db)
+    users, records, hub, outbox = UserStore(db), ServiceRecords(db), EventHub(), Outbox()
+    handoffs = HandoffStore(db, settings.handoff.wait_target_seconds)
+    desk = AgentDesk(settings.handoff, conversations, handoffs, users, hub, outbox)
     actions = ActionClient(settings.actions.url, settings.actions.timeout_seconds, http)
-    responder = Responder(
-        kb, conversations, NoAgentDesk(), settings.dialogue, actions, settings.knowledge.max_clarify_options
-    )
+    responder = Responder(settings, kb, conversations, desk, ConversationFlows(records), actions)
     engine = DialogueEngine(settings, conversations, responder)
-    return Services(settings, db, kb, conversations, engine, http)
+    engine.listeners.append(desk.on_customer_message)
+    return Services(
+        settings, db, kb, conversations, engine, http, users=users, sessions=SessionStore(db), desk=desk,
+        records=records, handoffs=handoffs, hub=hub, outbox=outbox,
+    )
 
 
 async def load_demo_kb(store: FaqStore, path: str) -> bool:

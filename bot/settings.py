@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
@@ -52,6 +52,23 @@ class DialogueSettings(_Section):
     )
 
 
+class BusinessHours(_Section):
+    timezone: str = "Asia/Shanghai"
+    days: list[int] = Field(default_factory=lambda: [0, 1, 2, 3, 4, 5, 6])  # 0 = Monday
+    start: str = Field("09:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    end: str = Field("21:00", pattern=r"^([01]\d|2[0-4]):[0-5]\d$")
+
+
+class HandoffSettings(_Section):
+    routing: Literal["auto", "claim"] = "auto"  # auto: route to the least busy agent; claim: agents pick
+    after_misses: int = Field(3, ge=0)  # hand off after this many misses in a row (0: never)
+    wait_target_seconds: int = Field(90, ge=1)
+    queue_update_seconds: int = Field(30, ge=5)
+    # Entries of these categories go straight to a person (entries can also say `handoff: true`).
+    categories: list[str] = Field(default_factory=lambda: ["complaint"])
+    business_hours: BusinessHours | None = None  # none: agents may be reached at any time
+
+
 class ActionsSettings(_Section):
     url: str = "http://127.0.0.1:5055/webhook"
     timeout_seconds: float = Field(3.0, gt=0)
@@ -70,10 +87,56 @@ class RestChannelSettings(_Section):
     enabled: bool = True
 
 
+class TelegramChannelSettings(_Section):
+    enabled: bool = False
+    mode: Literal["webhook", "polling"] = "webhook"  # polling: development without a public URL
+    api_base_url: str = "https://api.telegram.org"  # a local Bot API server or a test fake
+    webhook_path: str = "/webhooks/telegram"
+    webhook_url: str = ""  # public https URL of webhook_path; when set, setWebhook runs at start
+    poll_timeout_seconds: int = Field(30, ge=0, le=50)
+    # Telegram's limits: about 1 message per second per chat and 30 per second overall.
+    per_chat_interval_seconds: float = Field(1.0, ge=0)
+    global_per_second: int = Field(30, ge=1)
+    button_ttl_seconds: int = Field(7 * 24 * 3600, ge=60)
+
+
+class WeChatChannelSettings(_Section):
+    enabled: bool = False
+    app_id: str = ""  # the Official Account's AppID (wx...); not secret
+    encryption: Literal["plain", "compatible", "safe"] = "safe"  # as chosen in the WeChat console
+    path: str = "/webhooks/wechat"
+    api_base_url: str = "https://api.weixin.qq.com"
+    reply_budget_seconds: float = Field(4.0, gt=0, lt=5)  # WeChat gives up after 5 s
+    max_clock_skew_seconds: int = Field(300, ge=1)  # older signed requests are replays
+    welcome_text: str = ""  # empty: the built-in greeting
+    menu: dict[str, str] = Field(default_factory=dict)  # CLICK EventKey -> FAQ entry id
+    handoff: Literal["console", "wechat_kf"] = "console"  # wechat_kf: WeChat's own multi-agent system
+    kf_account: str = ""  # optional fixed WeChat kf account for transfer_customer_service
+    reply_window_hours: int = Field(48, ge=1)
+    option_ttl_seconds: int = Field(24 * 3600, ge=60)  # how long "reply 1, 2, 3" choices stay valid
+
+
+class WeComChannelSettings(_Section):
+    enabled: bool = False
+    corp_id: str = ""  # the WeCom corp id (ww...); not secret
+    path: str = "/webhooks/wecom"
+    api_base_url: str = "https://qyapi.weixin.qq.com"
+    max_clock_skew_seconds: int = Field(300, ge=1)
+    handoff: Literal["console", "wecom"] = "console"  # wecom: hand to WeCom servicers (service_state/trans)
+    servicer_userid: str = ""  # with handoff=wecom: a servicer to assign (state 3); empty = queue (state 2)
+    option_ttl_seconds: int = Field(24 * 3600, ge=60)
+
+
 class ChannelsSettings(_Section):
     web: WebChannelSettings = WebChannelSettings()
     rest: RestChannelSettings = RestChannelSettings()
     app: AppChannelSettings = AppChannelSettings()
+    telegram: TelegramChannelSettings = TelegramChannelSettings()
+    wechat: WeChatChannelSettings = WeChatChannelSettings()
+    wecom: WeComChannelSettings = WeComChannelSettings()
+    # Dedupe keys, tokens, cursors and button keys shared by all workers: redis://host:6379/0.
+    # Empty: kept in this process only (fine for one worker; several workers need Redis).
+    shared_store_url: str = ""
 
 
 class Secrets(_Section):
@@ -81,6 +144,15 @@ class Secrets(_Section):
 
     app_token_secret: SecretStr | None = None  # KEFU_APP_TOKEN_SECRET
     session_secret: SecretStr | None = None  # KEFU_SESSION_SECRET
+    telegram_token: SecretStr | None = None  # KEFU_TELEGRAM_TOKEN
+    telegram_webhook_secret: SecretStr | None = None  # KEFU_TELEGRAM_WEBHOOK_SECRET
+    wechat_token: SecretStr | None = None  # KEFU_WECHAT_TOKEN (signature token)
+    wechat_aes_key: SecretStr | None = None  # KEFU_WECHAT_AES_KEY (EncodingAESKey)
+    wechat_previous_aes_key: SecretStr | None = None  # KEFU_WECHAT_PREVIOUS_AES_KEY (during rotation)
+    wechat_app_secret: SecretStr | None = None  # KEFU_WECHAT_APP_SECRET
+    wecom_token: SecretStr | None = None  # KEFU_WECOM_TOKEN
+    wecom_aes_key: SecretStr | None = None  # KEFU_WECOM_AES_KEY
+    wecom_secret: SecretStr | None = None  # KEFU_WECOM_SECRET (the 微信客服 app secret)
 
     @classmethod
     def from_env(cls, env: dict[str, str]) -> "Secrets":
@@ -93,6 +165,7 @@ class Settings(_Section):
     database: DatabaseSettings = DatabaseSettings()
     knowledge: KnowledgeSettings = KnowledgeSettings()
     dialogue: DialogueSettings = DialogueSettings()
+    handoff: HandoffSettings = HandoffSettings()
     actions: ActionsSettings = ActionsSettings()
     channels: ChannelsSettings = ChannelsSettings()
     secrets: Secrets = Secrets()

@@ -10,12 +10,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Iterable, Mapping
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.messages import Button, TranscriptMessage, utcnow
 from bot.storage.database import Database
 from bot.storage.tables import conversations, customers, feedback, messages
+from bot.storage.times import aware, iso
 
 OPEN_STATES = ("bot", "queued", "agent")
 
@@ -35,6 +36,10 @@ class ConversationRecord:
     misses_in_row: int
     handoff_reason: str | None
     created_at: datetime
+    agent_id: str | None = None
+    flow: str | None = None
+    flow_data: Mapping[str, Any] | None = None
+    unhelpful: bool = False  # the last answer was rated "not helpful"
 
 
 @dataclass(frozen=True)
@@ -85,7 +90,7 @@ class ConversationStore:
             await conn.execute(
                 insert(conversations).values(
                     id=conversation_id, customer_id=customer_id, channel=channel, state="bot",
-                    language=language, misses_in_row=0, created_at=now, updated_at=now,
+                    language=language, misses_in_row=0, unhelpful=False, created_at=now, updated_at=now,
                 )
             )
             row = (await conn.execute(_open_conversation_query(channel, user_id))).first()
@@ -128,6 +133,51 @@ class ConversationStore:
                 raise DuplicateMessage(str(exc.orig)) from None
             raise
         return [_transcript(r) for r in rows]
+
+    async def customer(self, customer_id: str) -> dict | None:
+        async with self.db.engine.connect() as conn:
+            row = (await conn.execute(select(customers).where(customers.c.id == customer_id))).first()
+            if row is None:
+                return None
+            count = (
+                await conn.execute(
+                    select(func.count()).select_from(conversations).where(conversations.c.customer_id == customer_id)
+                )
+            ).scalar()
+        return {
+            "id": row.id, "channel": row.channel, "channel_user_id": row.channel_user_id,
+            "display_name": row.display_name, "language": row.language, "profile": row.profile or {},
+            "conversations": count, "created_at": iso(row.created_at),
+        }
+
+    async def list(
+        self, states: tuple[str, ...] | None = None, agent_id: str | None = None, customer_id: str | None = None,
+        limit: int = 200,
+    ) -> list[ConversationRecord]:
+        """Conversations, most recently active first."""
+        query = _conversation_query().order_by(conversations.c.updated_at.desc()).limit(limit)
+        if states:
+            query = query.where(conversations.c.state.in_(states))
+        if agent_id:
+            query = query.where(conversations.c.agent_id == agent_id)
+        if customer_id:
+            query = query.where(conversations.c.customer_id == customer_id)
+        async with self.db.engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        return [_record(r, r.channel_user_id) for r in rows]
+
+    async def last_messages(self, conversation_ids: list[str]) -> dict[str, TranscriptMessage]:
+        """The newest message of each conversation (for lists in the console)."""
+        if not conversation_ids:
+            return {}
+        newest = (
+            select(func.max(messages.c.pos))
+            .where(messages.c.conversation_id.in_(conversation_ids))
+            .group_by(messages.c.conversation_id)
+        )
+        async with self.db.engine.connect() as conn:
+            rows = (await conn.execute(select(messages).where(messages.c.pos.in_(newest)))).all()
+        return {r.conversation_id: _transcript(r._mapping) for r in rows}
 
     async def replies_to_duplicate(self, dedupe_key: str) -> tuple[str, list[TranscriptMessage]] | None:
         """For a message seen before: its conversation id and the replies it got."""
@@ -209,7 +259,8 @@ def _record(row, user_id: str) -> ConversationRecord:
     return ConversationRecord(
         id=row.id, customer_id=row.customer_id, channel=row.channel, user_id=user_id, state=row.state,
         language=row.language, misses_in_row=row.misses_in_row, handoff_reason=row.handoff_reason,
-        created_at=row.created_at,
+        created_at=aware(row.created_at), agent_id=row.agent_id, flow=row.flow, flow_data=row.flow_data,
+        unhelpful=row.unhelpful,
     )
 
 
@@ -217,5 +268,6 @@ def _transcript(row: Mapping[str, Any]) -> TranscriptMessage:
     return TranscriptMessage(
         id=row["id"], conversation_id=row["conversation_id"], author=row["author"], text=row["text"],
         channel=row["channel"], buttons=tuple(Button(b["title"], b["payload"]) for b in row["buttons"] or ()),
-        kind=row["kind"], created_at=row["created_at"], metadata=row["meta"] or {},
+        kind=row["kind"], created_at=aware(row["created_at"]), metadata=row["meta"] or {},
+        reply_to=row["reply_to"],
     )

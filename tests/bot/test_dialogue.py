@@ -78,28 +78,37 @@ async def test_customers_are_independent(bot):
 
 
 async def test_misses_in_a_row_offer_a_person(bot):
-    [miss1] = await bot.push("量子纠缠的原理是什么")
+    [miss1] = await bot.push("今天股票行情如何")
     assert miss1.kind == "no_answer"
     replies = await bot.push("火星上的天气怎么样")
     assert [r.kind for r in replies] == ["no_answer", "offer_human"]
     assert replies[1].buttons[0].payload == "/handoff"
 
 
+async def test_three_misses_in_a_row_hand_off(bot):
+    await bot.push("今天股票行情如何")
+    await bot.push("火星上的天气怎么样")
+    replies = await bot.push("what is the capital of France")
+    assert [r.kind for r in replies] == ["no_answer", "handoff"]
+    assert replies[1].metadata["reason"] == "repeated_misses"
+
+
 async def test_an_answer_resets_the_miss_count(bot):
-    await bot.push("量子纠缠的原理是什么")
+    await bot.push("今天股票行情如何")
     await bot.push("怎么退货")
     replies = await bot.push("火星上的天气怎么样")
     assert [r.kind for r in replies] == ["no_answer"]
 
 
-async def test_feedback_is_stored_and_not_helpful_counts_as_a_miss(bot):
+async def test_not_helpful_then_a_miss_hands_off(bot):
     [answer] = await bot.push("怎么退货")
     [sorry] = await bot.push(f"/feedback:no:{answer.message_id}")
     assert sorry.kind == "feedback" and sorry.buttons[0].payload == "/handoff"
     [already] = await bot.push(f"/feedback:yes:{answer.message_id}")
     assert "already" in already.text or "已经" in already.text
     replies = await bot.push("火星上的天气怎么样")  # one more miss after "not helpful"
-    assert [r.kind for r in replies] == ["no_answer", "offer_human"]
+    assert [r.kind for r in replies] == ["no_answer", "handoff"]
+    assert replies[1].metadata["reason"] == "unhelpful_then_miss"
 
 
 async def test_feedback_for_someone_elses_answer_is_ignored(bot):
@@ -123,11 +132,23 @@ async def test_action_server_down_gives_a_clear_fallback_and_the_conversation_go
     assert answer.kind == "answer"
 
 
-async def test_asking_for_a_person_reaches_the_handoff_desk(bot):
+async def test_with_nobody_on_duty_a_person_request_leaves_a_ticket(bot):
     [reply] = await bot.push("转人工")
     assert reply.kind == "handoff" and reply.metadata["reason"] == "customer_request"
+    assert "留言" in reply.text
+    [ask_contact] = await bot.push("我的快递三天没动了，单号 123456")
+    assert ask_contact.kind == "ticket"
+    [done] = await bot.push("13800000000")
+    assert done.kind == "ticket" and "13800000000" in done.text
+    [ticket] = await bot.services.records.tickets("open")
+    assert ticket["message"] == "我的快递三天没动了，单号 123456" and ticket["contact"] == "13800000000"
+    [answer] = await bot.push("怎么退货")  # the bot goes on normally afterwards
+    assert answer.kind == "answer"
+
+
+async def test_an_entry_rule_hands_off_with_its_reason(bot):
     [rule] = await bot.push("我要投诉")
-    assert rule.kind == "handoff" and rule.metadata["reason"] == "entry:complaint"
+    assert rule.kind == "handoff" and rule.metadata == {"reason": "entry_rule", "detail": "complaint"}
 
 
 async def test_bot_stays_silent_while_a_person_holds_the_conversation(bot):

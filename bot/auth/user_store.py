@@ -1,0 +1,141 @@
+"""Console users (admin, editor, agent) with slow-hashed passwords (argon2id)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Iterable
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from bot.messages import utcnow
+from bot.storage.conversation_store import new_id
+from bot.storage.database import Database
+from bot.storage.tables import users
+
+ROLES = ("admin", "editor", "agent")
+STATUSES = ("online", "away", "offline")
+_hasher = PasswordHasher()
+# Verifying against this keeps the time of a login for an unknown user like that of a known one.
+_DUMMY_HASH = _hasher.hash("kefu-no-such-user")
+
+
+class UserError(ValueError):
+    """A user that cannot be created or changed as asked; the message says why."""
+
+
+@dataclass(frozen=True)
+class User:
+    id: str
+    username: str
+    display_name: str
+    role: str
+    status: str = "offline"
+    capacity: int = 3
+    languages: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    disabled: bool = False
+    created_at: datetime | None = field(default=None, compare=False)
+
+    def public(self) -> dict:
+        return {
+            "id": self.id, "username": self.username, "display_name": self.display_name or self.username,
+            "role": self.role, "status": self.status, "capacity": self.capacity,
+            "languages": list(self.languages), "categories": list(self.categories),
+        }
+
+
+class UserStore:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def create(
+        self,
+        username: str,
+        password: str,
+        role: str,
+        display_name: str = "",
+        languages: Iterable[str] = ("zh", "en"),
+        categories: Iterable[str] = (),
+        capacity: int = 3,
+    ) -> User:
+        username = username.strip()
+        if not username or len(username) > 64 or any(c.isspace() for c in username):
+            raise UserError("用户名需为 1-64 个非空白字符 / A username is 1-64 characters without spaces.")
+        if role not in ROLES:
+            raise UserError(f"角色必须是 {', '.join(ROLES)} / The role must be one of {', '.join(ROLES)}.")
+        if len(password) < 10:
+            raise UserError("密码至少 10 个字符 / The password must be at least 10 characters.")
+        if capacity < 1:
+            raise UserError("并发上限至少为 1 / The capacity must be at least 1.")
+        user_id = new_id()
+        try:
+            async with self.db.engine.begin() as conn:
+                await conn.execute(
+                    insert(users).values(
+                        id=user_id, username=username, display_name=display_name or username,
+                        password_hash=_hasher.hash(password), role=role, status="offline", capacity=capacity,
+                        languages=list(languages), categories=list(categories), disabled=False,
+                        created_at=utcnow(),
+                    )
+                )
+        except IntegrityError:
+            raise UserError(f"用户 {username} 已存在 / The user {username} already exists.") from None
+        return await self.get(user_id)
+
+    async def get(self, user_id: str) -> User | None:
+        return await self._one(users.c.id == user_id)
+
+    async def by_username(self, username: str) -> User | None:
+        return await self._one(users.c.username == username)
+
+    async def verify(self, username: str, password: str) -> User | None:
+        """The user when the password is right (and the user enabled), else None."""
+        async with self.db.engine.connect() as conn:
+            row = (await conn.execute(select(users).where(users.c.username == username))).first()
+        try:
+            _hasher.verify(row.password_hash if row else _DUMMY_HASH, password)
+        except (VerificationError, InvalidHashError):
+            return None
+        if row is None or row.disabled:
+            return None
+        return _user(row)
+
+    async def set_password(self, username: str, password: str) -> None:
+        if len(password) < 10:
+            raise UserError("密码至少 10 个字符 / The password must be at least 10 characters.")
+        async with self.db.engine.begin() as conn:
+            result = await conn.execute(
+                update(users).where(users.c.username == username).values(password_hash=_hasher.hash(password))
+            )
+        if result.rowcount == 0:
+            raise UserError(f"没有用户 {username} / No user {username}.")
+
+    async def set_status(self, user_id: str, status: str) -> User:
+        if status not in STATUSES:
+            raise UserError(f"状态必须是 {', '.join(STATUSES)} / The status must be one of {', '.join(STATUSES)}.")
+        async with self.db.engine.begin() as conn:
+            await conn.execute(update(users).where(users.c.id == user_id).values(status=status))
+        return await self.get(user_id)
+
+    async def list(self, role: str | None = None) -> list[User]:
+        query = select(users).order_by(users.c.username)
+        if role:
+            query = query.where(users.c.role == role)
+        async with self.db.engine.connect() as conn:
+            return [_user(row) for row in (await conn.execute(query)).all()]
+
+    async def _one(self, condition) -> User | None:
+        async with self.db.engine.connect() as conn:
+            row = (await conn.execute(select(users).where(condition))).first()
+        return _user(row) if row else None
+
+
+def _user(row) -> User:
+    return User(
+        id=row.id, username=row.username, display_name=row.display_name, role=row.role, status=row.status,
+        capacity=row.capacity, languages=tuple(row.languages or ()), categories=tuple(row.categories or ()),
+        disabled=row.disabled, created_at=row.created_at,
+    )

@@ -1,0 +1,92 @@
+/* Small DOM helpers. Data only ever goes in through textContent: customer text is never HTML. */
+import { label, locale, t } from "/console/i18n.js";
+
+/** el("div", "cls", "text") or el("div", {class, i18n, ...attrs}, ...children). */
+export function el(tag, opts, ...children) {
+  const node = document.createElement(tag);
+  if (typeof opts === "string") node.className = opts;
+  else if (opts) {
+    for (const [k, v] of Object.entries(opts)) {
+      if (v == null || v === false) continue;
+      if (k === "class") node.className = v;
+      else if (k === "text") node.textContent = v;
+      else if (k === "i18n") { node.dataset.i18n = v; node.textContent = t(v); }
+      else if (k === "dataset") Object.assign(node.dataset, v);
+      else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
+      else node.setAttribute(k, v === true ? "" : v);
+    }
+  }
+  for (const child of children) {
+    if (child == null || child === false) continue;
+    node.append(typeof child === "string" ? document.createTextNode(child) : child);
+  }
+  return node;
+}
+
+export function button(textKey, cls, onclick) {
+  return el("button", { type: "button", class: cls, i18n: textKey, onclick });
+}
+
+/** Server times are ISO 8601; a naive one is UTC (SQLite drops the zone). */
+export function parseTime(iso) {
+  if (!iso) return null;
+  const hasZone = /[zZ]|[+-]\d\d:?\d\d$/.test(iso);
+  const when = new Date(hasZone ? iso : iso + "Z");
+  return Number.isNaN(when.getTime()) ? null : when;
+}
+
+export function formatTime(iso) {
+  const when = parseTime(iso);
+  if (!when) return "";
+  const sameDay = when.toDateString() === new Date().toDateString();
+  const opts = sameDay ? { hour: "2-digit", minute: "2-digit" }
+    : { month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" };
+  return when.toLocaleString(locale(), opts);
+}
+
+/** 75 -> "1:15", 3725 -> "1:02:05". */
+export function formatDuration(seconds) {
+  const s = Math.max(0, Math.floor(seconds));
+  const pad = (n) => String(n).padStart(2, "0");
+  const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60);
+  return h ? `${h}:${pad(m)}:${pad(s % 60)}` : `${m}:${pad(s % 60)}`;
+}
+
+/** A ticking wait time: the start is measured on our clock from the server's wait_seconds,
+ * so a skewed browser clock does not show a wrong wait. */
+export function waitClock(waitSeconds) {
+  const node = el("span", { class: "wait", dataset: { since: String(Date.now() - (waitSeconds || 0) * 1000) } });
+  node.textContent = formatDuration(waitSeconds || 0);
+  return node;
+}
+
+export function tickClocks(root = document) {
+  const now = Date.now();
+  for (const node of root.querySelectorAll(".wait[data-since]")) {
+    node.textContent = formatDuration((now - Number(node.dataset.since)) / 1000);
+  }
+}
+
+export function customerName(customer) {
+  if (!customer) return "?";
+  if (customer.display_name) return customer.display_name;
+  // Visitor ids are long random strings: the first characters are enough to tell customers apart.
+  return `${label("channel", customer.channel)} ${String(customer.channel_user_id || customer.id || "").slice(0, 8)}`.trim();
+}
+
+/** The message a screen reader announces (polite) and sighted users see briefly. */
+export function announce(text) {
+  const region = document.getElementById("announcer");
+  if (region) region.textContent = text;
+}
+
+let toastTimer = 0;
+export function toast(text, kind = "info") {
+  const node = document.getElementById("toast");
+  if (!node) return;
+  node.textContent = text;
+  node.className = `toast toast-${kind}`;
+  node.hidden = false;
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => { node.hidden = true; }, kind === "error" ? 8000 : 4000);
+}

@@ -62,6 +62,13 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
     services.outbox.attach(app[CHANNEL_MAP])
     started: list[Channel] = []
     queue_updates = asyncio.create_task(services.desk.run_queue_updates())
+
+    async def stop_channels(_app: web.Application) -> None:
+        # On shutdown, before aiohttp waits for open connections: channels close their sockets.
+        while started:
+            await started.pop().stop()
+
+    app.on_shutdown.append(stop_channels)
     try:
         for channel in app[CHANNEL_MAP].values():
             await channel.start()
@@ -69,8 +76,7 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
         yield
     finally:
         queue_updates.cancel()
-        for channel in reversed(started):
-            await channel.stop()
+        await stop_channels(app)
         await services.close()
 
 

@@ -44,8 +44,10 @@ class DialogueEngine:
             if key and (seen := await self.store.replies_to_duplicate(key)):
                 return self._outbound(msg, seen[0], seen[1])
             conv = await self.store.current(msg.channel, msg.user_id, msg.language)
-            lang = detect_language(text, conv.language or msg.language or self.settings.dialogue.default_language)
             payload = parse_payload(text)
+            fallback = conv.language or msg.language or self.settings.dialogue.default_language
+            # A button press ("/feedback:yes:...") says nothing about the customer's language.
+            lang = fallback if payload else detect_language(text, fallback)
             inbound = NewMessage(
                 "customer", text, "button" if payload else "text", (),
                 _inbound_meta(msg), dedupe_key=key,

@@ -212,7 +212,10 @@ FRAGMENTS: tuple[Callable[[], ApiFragment], ...] = (common_fragment, app_fragmen
 
 def build_openapi(fragments: Iterable[ApiFragment] | None = None) -> Json:
     """The whole document; a fresh dict each call, so a caller may add to it."""
-    parts = [make() for make in FRAGMENTS] if fragments is None else list(fragments)
+    from bot.agent_api.openapi_fragment import agent_fragment  # the agent API builds on this module
+
+    makers = (*FRAGMENTS, agent_fragment)
+    parts = [make() for make in makers] if fragments is None else list(fragments)
     document: Json = {
         "openapi": "3.1.0",
         "info": {"title": "kefu", "version": _version(),

@@ -9,7 +9,7 @@ export function el(tag, opts, ...children) {
     for (const [k, v] of Object.entries(opts)) {
       if (v == null || v === false) continue;
       if (k === "class") node.className = v;
-      else if (k === "text") node.textContent = v;
+      else if (k === "text") node.innerHTML = v;
       else if (k === "i18n") { node.dataset.i18n = v; node.textContent = t(v); }
       else if (k === "dataset") Object.assign(node.dataset, v);
       else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);

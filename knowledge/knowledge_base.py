@@ -1,12 +1,16 @@
 """The knowledge base as the engine sees it: published FAQ entries plus their search index."""
 from __future__ import annotations
 
+import asyncio
+import logging
 from typing import Sequence
 
 from knowledge.faq_store import FaqStore
 from knowledge.retriever import Retriever
 from knowledge.search_batcher import SearchBatcher
 from knowledge.types import FaqEntry, SearchResult
+
+log = logging.getLogger(__name__)
 
 
 class KnowledgeBase:
@@ -21,7 +25,9 @@ class KnowledgeBase:
         """Index the published entries (or load the saved index of this version)."""
         version = await self.store.version()
         entries = await self.store.list_entries("published")
-        await self._batcher.run(self.retriever.build, entries, str(version), progress)
+        # Off the search thread: the retriever swaps in the new index when it is ready, so
+        # customers keep getting answers from the old one meanwhile.
+        await asyncio.to_thread(self.retriever.build, entries, str(version), progress)
         self._entries = {entry.id: entry for entry in entries}
         self.version = version
 
@@ -31,6 +37,16 @@ class KnowledgeBase:
             return False
         await self.load()
         return True
+
+    async def watch(self, every_seconds: float) -> None:
+        """Pick up publishes made by any process (editor UI, `kefu kb`, another worker)."""
+        while True:
+            await asyncio.sleep(every_seconds)
+            try:
+                if await self.refresh():
+                    log.info("knowledge base version %s loaded", self.version)
+            except Exception:  # a passing database error must not stop watching
+                log.exception("knowledge base refresh failed")
 
     def entry(self, entry_id: str) -> FaqEntry | None:
         return self._entries.get(entry_id)

@@ -43,7 +43,7 @@ async function openConversation(id) {
     loading.early.forEach((m) => view.append(m)); // append() skips those the context already has
     if (loading.id === id) loading = { id: "", early: [] };
   } catch (e) {
-    if (e.status === 401) return;
+    if (e.status === 401 || routedId() !== id) return;
     view.showError(e.describe ? e.describe() : String(e));
     pane.clear();
   }
@@ -70,9 +70,15 @@ async function closeTicket(id) {
   }
 }
 
-function left(id) {
+/** After a resolve the conversation stays on screen (read only); after a transfer to someone
+ * else it is theirs and would only answer 404, so the view closes. */
+function left(id, closeView) {
   const summary = sidebar.mine.get(id);
   if (summary) sidebar.upsertMine({ ...summary, state: "closed" }, me.id);
+  if (closeView && routedId() === id) {
+    history.pushState(null, "", location.pathname + location.search); // no hashchange: open nothing ourselves
+    openConversation("");
+  }
 }
 
 function setQueue(items) {
@@ -124,6 +130,8 @@ function handleEvent(frame) {
 }
 
 function showLiveState(state) {
+  // A dropped socket may mean the session ended: /me answers 401 then, which shows the login.
+  if (state === "offline" && me) api.me().catch(() => {});
   const node = $("live-state");
   node.hidden = state !== "offline";
   node.textContent = t("live_offline");
@@ -148,6 +156,7 @@ function showHeader() {
 
 async function start(data) {
   me = data.user;
+  sidebar.admin = me.role === "admin";
   setCsrf(data.csrf_token);
   $("login-view").hidden = true;
   $("app-view").hidden = false;

@@ -3,7 +3,7 @@
  * reply box with one click.
  */
 import { api } from "/console/api.js";
-import { el, formatDuration, formatTime, toast } from "/console/dom.js";
+import { el, formatDuration, formatTime, replyWindowText, toast } from "/console/dom.js";
 import { label, t } from "/console/i18n.js";
 
 const $ = (id) => document.getElementById(id);
@@ -43,7 +43,7 @@ export class ContextPane {
 
   render() {
     if (!this.context) return;
-    const { handoff, customer, reply_window: window, conversation } = this.context;
+    const { handoff, customer, reply_window: replyWindow, conversation } = this.context;
     $("handoff-info").replaceChildren(...(handoff ? facts([
       ["reason", label("reason", handoff.reason)],
       ["detail", handoff.detail],
@@ -51,11 +51,10 @@ export class ContextPane {
       ["wait", handoff.wait_seconds != null ? formatDuration(handoff.wait_seconds) : ""],
     ]) : facts([["reason", label("reason", conversation.reason) || "—"]])));
     const windowNode = $("reply-window");
-    windowNode.hidden = !window;
-    if (window) {
-      windowNode.textContent = !window.open ? t("window_closed")
-        : window.until ? t("window_open", { until: formatTime(window.until) }) : t("window_open_nolimit");
-      windowNode.classList.toggle("is-closed", !window.open);
+    windowNode.hidden = !replyWindow;
+    if (replyWindow) {
+      windowNode.textContent = replyWindowText(replyWindow);
+      windowNode.classList.toggle("is-closed", !replyWindow.open);
     }
     const who = customer || conversation.customer || {};
     $("profile-info").replaceChildren(...facts([

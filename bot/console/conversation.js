@@ -2,7 +2,7 @@
  * customer folded away above it), the reply box, and Claim / Transfer / Resolve.
  */
 import { api } from "/console/api.js";
-import { customerName, el, formatTime, toast } from "/console/dom.js";
+import { customerName, el, formatTime, replyWindowText, toast } from "/console/dom.js";
 import { label, t } from "/console/i18n.js";
 
 const $ = (id) => document.getElementById(id);
@@ -71,7 +71,7 @@ export class ConversationView {
   }
 
   renderHead() {
-    const { conversation: c, customer, reply_window: window } = this.context;
+    const { conversation: c, customer, reply_window: replyWindow } = this.context;
     $("conv-title").textContent = customerName(customer || c.customer);
     $("conv-sub").textContent = [label("channel", c.channel), label("state", c.state), label("reason", c.reason)]
       .filter(Boolean).join(" · ");
@@ -87,10 +87,9 @@ export class ConversationView {
     else if (c.state === "closed" || c.state === "bot") notice = t("closed");
     else if (!mine) notice = t("not_yours");
     let canReply = mine;
-    if (mine && window) {
-      canReply = window.open;
-      notice = !window.open ? t("window_closed")
-        : window.until ? t("window_open", { until: formatTime(window.until) }) : t("window_open_nolimit");
+    if (mine && replyWindow) {
+      canReply = replyWindow.open;
+      notice = replyWindowText(replyWindow);
     }
     $("conv-notice").textContent = notice;
     $("conv-notice").hidden = !notice;
@@ -188,7 +187,7 @@ export class ConversationView {
     try {
       await api.transfer(this.id, target);
       toast(t("transferred"));
-      this.onLeft(this.id);
+      this.onLeft(this.id, target !== "queue");
     } catch (e) {
       toast(e.describe(), "error");
     }

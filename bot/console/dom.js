@@ -9,7 +9,7 @@ export function el(tag, opts, ...children) {
     for (const [k, v] of Object.entries(opts)) {
       if (v == null || v === false) continue;
       if (k === "class") node.className = v;
-      else if (k === "text") node.innerHTML = v;
+      else if (k === "text") node.textContent = v;
       else if (k === "i18n") { node.dataset.i18n = v; node.textContent = t(v); }
       else if (k === "dataset") Object.assign(node.dataset, v);
       else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
@@ -72,6 +72,17 @@ export function customerName(customer) {
   if (customer.display_name) return customer.display_name;
   // Visitor ids are long random strings: the first characters are enough to tell customers apart.
   return `${label("channel", customer.channel)} ${String(customer.channel_user_id || customer.id || "").slice(0, 8)}`.trim();
+}
+
+/** WeChat only allows replies for 48 h after the customer's last message; say whether we still can. */
+export function replyWindowText(w) {
+  let text = !w.open ? t("window_closed")
+    : w.until ? t("window_open", { until: formatTime(w.until) }) : t("window_open_nolimit");
+  const failure = w.last_failure;
+  if (failure && (failure.detail || failure.code)) {
+    text += ` · ${t("last_failure", { detail: failure.detail || "", code: failure.code || "" })}`;
+  }
+  return text;
 }
 
 /** The message a screen reader announces (polite) and sighted users see briefly. */

@@ -43,7 +43,6 @@ export class LiveSocket {
     this.onState("connecting");
     ws.addEventListener("open", () => {
       if (this.socket !== ws) return;
-      this.attempt = 0;
       this.onState("online");
       clearInterval(this.pingTimer);
       this.pingTimer = setInterval(() => this.send({ type: "ping" }), PING_MS);
@@ -53,6 +52,8 @@ export class LiveSocket {
     ws.addEventListener("message", (event) => {
       let frame;
       try { frame = JSON.parse(event.data); } catch (e) { return; } // not ours to handle
+      // Back off afresh only once the server has spoken: a socket that opens and drops at once keeps backing off.
+      this.attempt = 0;
       if (frame && typeof frame.type === "string" && frame.type !== "pong") this.onEvent(frame);
     });
     ws.addEventListener("close", () => {

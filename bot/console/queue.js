@@ -21,6 +21,7 @@ export class Sidebar {
     this.tickets = [];
     this.unread = new Map(); // conversation id -> count
     this.activeId = "";
+    this.admin = false; // agents may only open conversations that are queued or theirs
     this.setupTabs();
   }
 
@@ -135,7 +136,7 @@ export class Sidebar {
         el("p", { class: "ticket-message", text: ticket.message || "" }),
         ticket.contact ? el("p", { class: "ticket-contact" }, `${t("contact")}: `, ticket.contact) : null,
         el("span", "ticket-actions",
-          ticket.conversation_id ? el("button", { type: "button", class: "small", text: t("open_conversation"),
+          ticket.conversation_id && this.admin ? el("button", { type: "button", class: "small", text: t("open_conversation"),
             onclick: () => this.onOpen(ticket.conversation_id) }) : null,
           closed ? el("span", { class: "muted", text: t("ticket_closed") })
             : el("button", { type: "button", class: "small", text: t("close_ticket"), onclick: () => this.onCloseTicket(ticket.id) })));

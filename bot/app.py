@@ -37,7 +37,12 @@ def create_app(settings: Settings) -> web.Application:
     async def history(channel: str, user_id: str):
         return await app[SERVICES].engine.history(channel, user_id)
 
-    context = ChannelContext(settings, deliver, history, http=lambda: app[SERVICES].http)
+    async def delivery_failed(message_id: str, code: str, detail: str) -> None:
+        await app[SERVICES].desk.delivery_failed(message_id, code, detail)
+
+    context = ChannelContext(
+        settings, deliver, history, http=lambda: app[SERVICES].http, delivery_failed=delivery_failed
+    )
     channels: dict[str, Channel] = {
         name: cls(context) for name, cls in CHANNELS.items() if _enabled(settings, name)
     }

@@ -12,6 +12,8 @@ from bot.settings import Settings
 
 Deliver = Callable[[InboundMessage], Awaitable[list[OutboundMessage]]]
 History = Callable[[str, str], Awaitable[list[TranscriptMessage]]]
+# (message_id, code, detail): a platform refused a stored message (e.g. WeChat 45015).
+DeliveryFailed = Callable[[str, str, str], Awaitable[None]]
 
 
 class ChannelContext:
@@ -21,6 +23,8 @@ class ChannelContext:
     persisted); it returns the same replies again for a duplicate message id. `history` returns
     the current conversation of (channel, user_id), oldest first. `http` is the shared client
     session (the app creates it when it starts, so it may be given as a zero-argument callable).
+    `delivery_failed` tells the engine that a platform refused a stored message, so the agent
+    who wrote it sees that it did not arrive.
     """
 
     def __init__(
@@ -29,11 +33,13 @@ class ChannelContext:
         deliver: Deliver,
         history: History,
         http: aiohttp.ClientSession | Callable[[], aiohttp.ClientSession] | None = None,
+        delivery_failed: DeliveryFailed | None = None,
     ) -> None:
         self.settings = settings
         self.deliver = deliver
         self.history = history
         self._http = http
+        self.delivery_failed = delivery_failed
 
     @property
     def http(self) -> aiohttp.ClientSession:

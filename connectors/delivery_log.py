@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import json
 import logging
+from typing import Awaitable, Callable
 from dataclasses import asdict, dataclass
 
 from bot.messages import utcnow
 from connectors.dedupe_store import DedupeStore
+
+DeliveryFailedCallback = Callable[[str, str, str], Awaitable[None]]
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +40,8 @@ class DeliveryFailed(Exception):
 
 
 class DeliveryLog:
-    def __init__(self, store: DedupeStore, channel: str) -> None:
-        self.store, self.channel = store, channel
+    def __init__(self, store: DedupeStore, channel: str, notify: DeliveryFailedCallback | None = None) -> None:
+        self.store, self.channel, self.notify = store, channel, notify
 
     def _key(self, user_id: str) -> str:
         return f"{self.channel}:failed:{user_id}"
@@ -48,6 +51,11 @@ class DeliveryLog:
         failure = DeliveryFailure(self.channel, user_id, code, detail, message_id, utcnow().isoformat())
         log.warning("%s: message %s to %s refused: %s %s", self.channel, message_id, user_id, code, detail)
         await self.store.set(self._key(user_id), json.dumps(asdict(failure), ensure_ascii=False), _KEEP_SECONDS)
+        if self.notify is not None and message_id:
+            try:
+                await self.notify(message_id, code, detail)
+            except Exception:  # telling the console must not hide the refusal itself
+                log.exception("could not report the refused message %s", message_id)
         return DeliveryFailed(failure)
 
     async def last(self, user_id: str) -> DeliveryFailure | None:

@@ -68,7 +68,7 @@ class WeComKfChannel(Channel):
         access = WeChatToken(self.store, lambda: context.http, f"{base}/cgi-bin/gettoken",
                              {"corpid": cfg.corp_id, "corpsecret": corp_secret}, f"wecom:token:{cfg.corp_id}")
         self.api = WeChatApi(lambda: context.http, base, access)
-        self.failures = DeliveryLog(self.store, self.name)
+        self.failures = DeliveryLog(self.store, self.name, context.delivery_failed)
         self._pulls = KeyedWorker("wecom-sync")
 
     def routes(self) -> list[web.AbstractRouteDef]:

@@ -49,7 +49,7 @@ async def get_conversation(request: web.Request, user: User) -> web.Response:
         raise DeskError(404, "not_found", "没有这个会话 / No such conversation.")
     channel = request.app[CHANNEL_MAP].get(conv.channel)
     window = getattr(channel, "reply_window", None)
-    reply_window = await window(conv.user_id) if window else None
+    reply_window = _window_view(await window(conv.user_id)) if window else None
     return web.json_response(await views.context(services, conv, reply_window))
 
 
@@ -149,3 +149,14 @@ async def _text(request: web.Request) -> str:
     if len(text) > limit:
         raise DeskError(400, "message_too_long", f"消息超过 {limit} 个字符 / The message is longer than {limit} characters.")
     return text.strip()
+
+
+def _window_view(window) -> dict:
+    """A channel's reply window (WeChat: 48 h after the customer's last message) as JSON."""
+    failure = getattr(window, "last_failure", None)
+    until = getattr(window, "until", None)
+    return {
+        "open": bool(getattr(window, "open", False)),
+        "until": until.isoformat() if until else None,
+        "last_failure": None if failure is None else {"code": failure.code, "detail": failure.detail, "at": failure.at},
+    }

@@ -173,6 +173,7 @@ function showLogin(message = "") {
   me = null;
   $("app-view").hidden = true;
   $("login-view").hidden = false;
+  document.title = t("app_title");
   const error = $("login-error");
   error.textContent = message;
   error.hidden = !message;

@@ -106,6 +106,7 @@ export class Sidebar {
       return el("li", { class: "item queue-item", dataset: { id: item.conversation_id } }, open, claim);
     });
     this.fill("queue", rows, this.queue.length);
+    this.updateTitle();
   }
 
   renderMine() {
@@ -124,6 +125,7 @@ export class Sidebar {
       return el("li", { class: "item mine-item" + (unread ? " has-unread" : ""), dataset: { id: s.id } }, open);
     });
     this.fill("mine", rows, sorted.length);
+    this.updateTitle();
   }
 
   renderTickets() {
@@ -142,6 +144,13 @@ export class Sidebar {
             : el("button", { type: "button", class: "small", text: t("close_ticket"), onclick: () => this.onCloseTicket(ticket.id) })));
     });
     this.fill("ticket", rows, open.length);
+  }
+
+  /** "(3) kefu 客服工作台": waiting customers and unread messages show in a background tab. */
+  updateTitle() {
+    const unread = [...this.unread.values()].reduce((a, b) => a + b, 0);
+    const n = this.queue.length + unread;
+    document.title = (n ? `(${n}) ` : "") + t("app_title");
   }
 
   fill(name, rows, count) {

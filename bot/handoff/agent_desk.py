@@ -188,6 +188,16 @@ class AgentDesk:
         handoff = await self.handoffs.current(conv.id)
         return handoff is not None and handoff.agent_id == user.id
 
+    async def delivery_failed(self, message_id: str, code: str, detail: str) -> None:
+        """A platform refused a message (e.g. WeChat 45015): mark it and tell the agent at once."""
+        stored = await self.conversations.merge_meta(message_id, {"delivery": {"ok": False, "code": code, "detail": detail}})
+        if stored is None:
+            return
+        conv = await self.conversations.get(stored.conversation_id)
+        event = {"type": "delivery_failed", "conversation_id": stored.conversation_id, "message_id": message_id,
+                 "code": code, "detail": detail}
+        self.hub.publish(event, agent_id=conv.agent_id if conv else None)
+
     # -- helpers -----------------------------------------------------------------------------
     async def _visible(self, user: User, conversation_id: str) -> ConversationRecord:
         conv = await self.conversations.get(conversation_id)

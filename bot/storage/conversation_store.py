@@ -216,6 +216,16 @@ class ConversationStore:
             row = (await conn.execute(select(messages).where(messages.c.id == message_id))).first()
         return _transcript(row._mapping) if row else None
 
+    async def merge_meta(self, message_id: str, values: Mapping[str, Any]) -> TranscriptMessage | None:
+        """Add keys to a stored message's metadata (e.g. that a platform refused to deliver it)."""
+        async with self.db.engine.begin() as conn:
+            row = (await conn.execute(select(messages).where(messages.c.id == message_id))).first()
+            if row is None:
+                return None
+            meta = dict(row.meta or {}) | dict(values)
+            await conn.execute(update(messages).where(messages.c.id == message_id).values(meta=meta))
+        return _transcript(dict(row._mapping) | {"meta": meta})
+
     async def add_feedback(self, message_id: str, conversation_id: str, entry_id: str | None, helpful: bool) -> bool:
         """Store a rating of one answer; False when that answer was already rated."""
         try:

@@ -64,7 +64,9 @@ def _enabled(settings: Settings, name: str) -> bool:
 async def _services(app: web.Application) -> AsyncIterator[None]:
     services = await start_services(app[SETTINGS])
     app[SERVICES] = services
-    services.outbox.attach(app[CHANNEL_MAP])
+    services.outbox.attach(app[CHANNEL_MAP], services.relay)
+    if services.relay is not None:
+        await services.relay.start()
     started: list[Channel] = []
     background = [
         asyncio.create_task(services.desk.run_queue_updates()),

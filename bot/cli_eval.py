@@ -21,6 +21,11 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--queries", type=Path, required=True, help='test queries: [{"text", "expected"}]')
     parser.add_argument("--dev", type=Path, help="dev queries used only to choose the threshold")
     parser.add_argument("--json", action="store_true", help="print one JSON object only")
+    parser.add_argument("--tune-epochs", type=int, default=None, metavar="N",
+                        help="fine-tune the model on the KB for N epochs first, as `kefu kb tune` does "
+                        "(default: only if the settings say the pipeline tunes)")
+    parser.add_argument("--latency-sample", type=int, default=300, metavar="N",
+                        help="single-query searches timed for latency (default: %(default)s)")
     parser.set_defaults(handler=evaluate)
 
 
@@ -28,7 +33,8 @@ def evaluate(settings: Settings, args: argparse.Namespace) -> int:
     from knowledge.evaluation import EvaluationError, run_evaluation
 
     try:
-        report = run_evaluation(args.kb, args.queries, args.dev, settings.knowledge, progress=not args.json)
+        report = run_evaluation(args.kb, args.queries, args.dev, settings.knowledge, progress=not args.json,
+                                tune_epochs=args.tune_epochs, latency_sample=args.latency_sample)
     except EvaluationError as exc:
         print(f"kefu eval: {exc}", file=sys.stderr)
         return 1

@@ -47,7 +47,9 @@ def register(commands: argparse._SubParsersAction) -> None:
         description="Fine-tune the embedding model on pairs of variants of the same entry. The tuned model "
         "is saved in the data directory and used from then on.",
     )
-    p.add_argument("--epochs", type=int, default=1)
+    p.add_argument("--epochs", type=int, default=1, help="passes over the pairs (default: %(default)s)")
+    p.add_argument("--max-pairs", type=int, default=20_000,
+                   help="training pairs per epoch at most; bounds the time (default: %(default)s)")
     p.set_defaults(handler=_sync(_tune))
 
 
@@ -160,13 +162,20 @@ async def _publish(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _tune(settings: Settings, args: argparse.Namespace) -> int:
-    from knowledge.tuning import tune_model
+    from knowledge.tuning import TuningError, tune_model
 
     db, store = await _open(settings)
     try:
         entries = await store.list_entries("published")
     finally:
         await db.close()
-    result = await asyncio.to_thread(tune_model, settings.knowledge, entries, settings.server.data_dir, args.epochs)
-    print(f"tuned model saved to {result.path} in {result.seconds:.0f} s; set knowledge.model to it or restart")
+    try:
+        result = await asyncio.to_thread(tune_model, settings.knowledge, entries, settings.server.data_dir,
+                                         args.epochs, args.max_pairs)
+    except TuningError as exc:
+        print(f"kefu kb tune: {exc}", file=sys.stderr)
+        return 1
+    print(f"tuned on {result.pairs} pairs in {result.seconds:.0f} s; saved to {result.path}")
+    print(f"{settings.server.data_dir / 'models' / 'current.json'} now points at it; the bot loads it on its "
+          "next start (or set knowledge.model to that path)")
     return 0

@@ -29,11 +29,12 @@ Listener = Callable[[ConversationRecord, TranscriptMessage], Awaitable[None]]
 
 
 class DialogueEngine:
-    def __init__(self, settings: Settings, store: ConversationStore, responder: Responder) -> None:
+    def __init__(self, settings: Settings, store: ConversationStore, responder: Responder, locks=None) -> None:
         self.settings = settings
         self.store = store
         self.responder = responder
-        self._locks = KeyedLock()
+        # In-process by default; across processes (RedisKeyedLock) when several serve one database.
+        self._locks = locks or KeyedLock()
         # Called for every stored customer message (the handoff desk forwards them to agents).
         self.listeners: list[Listener] = []
 

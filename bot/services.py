@@ -10,6 +10,7 @@ import aiohttp
 
 from bot.action_client import ActionClient
 from bot.auth import SessionStore, UserStore
+from bot.cluster import RedisKeyedLock, RedisRelay
 from bot.conversation_flows import ConversationFlows
 from bot.engine import DialogueEngine
 from bot.handoff.agent_desk import AgentDesk
@@ -44,9 +45,12 @@ class Services:
     handoffs: HandoffStore
     hub: EventHub
     outbox: Outbox
+    relay: RedisRelay | None = None
     extras: dict = field(default_factory=dict)
 
     async def close(self) -> None:
+        if self.relay is not None:
+            await self.relay.close()
         await self.http.close()
         self.kb.close()
         await self.db.close()
@@ -73,11 +77,17 @@ async def start_services(settings: Settings, progress: bool = False) -> Services
     desk = AgentDesk(settings.handoff, conversations, handoffs, users, hub, outbox)
     actions = ActionClient(settings.actions.url, settings.actions.timeout_seconds, http)
     responder = Responder(settings, kb, conversations, desk, ConversationFlows(records), actions)
-    engine = DialogueEngine(settings, conversations, responder)
+    cluster = settings.cluster
+    relay = RedisRelay(cluster.redis_url, cluster.redis_prefix) if cluster.redis_url else None
+    locks = RedisKeyedLock(relay.client, prefix=f"{cluster.redis_prefix}:lock") if relay else None
+    engine = DialogueEngine(settings, conversations, responder, locks)
     engine.listeners.append(desk.on_customer_message)
+    if relay is not None:
+        hub.attach_relay(relay)
+        desk.relay = relay
     return Services(
         settings, db, kb, conversations, engine, http, users=users, sessions=SessionStore(db), desk=desk,
-        records=records, handoffs=handoffs, hub=hub, outbox=outbox,
+        records=records, handoffs=handoffs, hub=hub, outbox=outbox, relay=relay,
     )
 
 

@@ -141,6 +141,13 @@ class ChannelsSettings(_Section):
     shared_store_url: str = ""
 
 
+class ClusterSettings(_Section):
+    # Set when running several server processes: per-customer ordering, live delivery to the
+    # process that holds a customer's or agent's socket, and channel dedupe go through Redis.
+    redis_url: str = ""
+    redis_prefix: str = Field("kefu", pattern=r"^[A-Za-z0-9_.-]{1,40}$")  # separates deployments on one Redis
+
+
 class Secrets(_Section):
     """Read from the environment only."""
 
@@ -170,7 +177,13 @@ class Settings(_Section):
     handoff: HandoffSettings = HandoffSettings()
     actions: ActionsSettings = ActionsSettings()
     channels: ChannelsSettings = ChannelsSettings()
+    cluster: ClusterSettings = ClusterSettings()
     secrets: Secrets = Secrets()
+
+    @property
+    def shared_store_url(self) -> str:
+        """Where channels keep dedupe keys and tokens: their own setting, else the cluster's Redis."""
+        return self.channels.shared_store_url or self.cluster.redis_url
 
     @property
     def database_url(self) -> str:

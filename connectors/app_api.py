@@ -72,6 +72,7 @@ def _guarded(handler: Handler) -> Handler:
 
 class AppChannel(Channel):
     name = "app"
+    fanout = True
 
     def __init__(self, context: ChannelContext) -> None:
         super().__init__(context)

@@ -51,6 +51,9 @@ class ChannelContext:
 
 class Channel(ABC):
     name: ClassVar[str]
+    # True for channels whose customers hold a live socket to one server process (web, app):
+    # with several processes, out-of-band messages are relayed to every process.
+    fanout: ClassVar[bool] = False
 
     def __init__(self, context: ChannelContext) -> None:
         self.context = context

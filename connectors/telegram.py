@@ -65,7 +65,7 @@ class TelegramChannel(Channel):
             request=HTTPXRequest(connection_pool_size=32),
             get_updates_request=HTTPXRequest(read_timeout=self.config.poll_timeout_seconds + 10.0),
         )
-        self.store = open_dedupe_store(context.settings.channels.shared_store_url)
+        self.store = open_dedupe_store(context.settings.shared_store_url)
         self.failures = DeliveryLog(self.store, self.name, context.delivery_failed)
         self.sender = TelegramSender(self.bot, self.config.per_chat_interval_seconds, self.config.global_per_second)
         self._inbound = KeyedWorker("telegram-in")

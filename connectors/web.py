@@ -125,6 +125,7 @@ def outbound_frame(message: OutboundMessage) -> dict[str, Any]:
 
 class WebChannel(Channel):
     name = "web"
+    fanout = True
 
     def __init__(self, context: ChannelContext) -> None:
         super().__init__(context)

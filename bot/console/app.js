@@ -35,6 +35,8 @@ async function openConversation(id) {
   sidebar.setActive(id);
   if (!id) { view.clear(); pane.clear(); return; }
   loading = { id, early: [] };
+  // Transfer targets' status and load change all day: fetch them with each conversation.
+  api.agents().then((r) => view.setAgents(r.agents)).catch(() => {});
   try {
     const context = await api.conversation(id);
     if (routedId() !== id) return; // the agent moved on while this loaded

@@ -52,7 +52,7 @@ class AgentDesk:
         self.hub = hub
         self.outbox = outbox
         self._dispatching = asyncio.Lock()
-        self._told_position: dict[str, int] = {}
+        self.relay = None  # with several processes: only one of them updates waiting customers
 
     # -- the engine's side -------------------------------------------------------------------
     async def request(
@@ -73,7 +73,7 @@ class AgentDesk:
                 return HandoffOutcome((say("connected", language).format(agent=agent.display_name),))
         await self._publish_queue()
         position = await self._position(handoff.id)
-        self._told_position[handoff.id] = position
+        await self.handoffs.set_told_position(handoff.id, position)
         return HandoffOutcome((await self._queue_text(position, language),))
 
     async def on_customer_message(self, conv: ConversationRecord, message: TranscriptMessage) -> None:
@@ -161,7 +161,7 @@ class AgentDesk:
         """Tell each waiting customer their new place when it changed; returns how many were told."""
         told = 0
         for position, (handoff, _customer) in enumerate(await self.handoffs.queued(), start=1):
-            if self._told_position.get(handoff.id) == position:
+            if handoff.told_position == position:
                 continue
             conv = await self.conversations.get(handoff.conversation_id)
             if conv is None or conv.state != "queued":
@@ -169,7 +169,7 @@ class AgentDesk:
             text = await self._queue_text(position, conv.language or handoff.language or "zh")
             for stored in await self.conversations.add(conv.id, conv.channel, [NewMessage("system", text, "queue")]):
                 await self._deliver(conv, stored)
-            self._told_position[handoff.id] = position
+            await self.handoffs.set_told_position(handoff.id, position)
             told += 1
         return told
 
@@ -177,7 +177,8 @@ class AgentDesk:
         while True:
             await asyncio.sleep(self.settings.queue_update_seconds)
             try:
-                await self.update_waiting_customers()
+                if self.relay is None or await self.relay.once("queue-updates", self.settings.queue_update_seconds * 0.8):
+                    await self.update_waiting_customers()
             except Exception:  # keep updating after a passing database error
                 log.exception("queue update failed")
 
@@ -215,7 +216,6 @@ class AgentDesk:
 
     async def _announce_assignment(self, conversation_id: str, handoff: Handoff, agent: User, notify_customer: bool) -> None:
         conv = await self.conversations.get(conversation_id)
-        self._told_position.pop(handoff.id, None)
         if notify_customer and conv is not None:
             text = say("connected", conv.language or handoff.language or "zh").format(agent=agent.display_name)
             for stored in await self.conversations.add(conv.id, conv.channel, [NewMessage("system", text, "connected")]):

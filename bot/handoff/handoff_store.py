@@ -31,6 +31,7 @@ class Handoff:
     assigned_at: datetime | None
     resolved_at: datetime | None
     wait_seconds: float | None
+    told_position: int | None = None
 
 
 class HandoffStore:
@@ -132,6 +133,10 @@ class HandoffStore:
             row = (await conn.execute(select(handoffs).where(handoffs.c.id == row.id))).first()
         return _handoff(row)
 
+    async def set_told_position(self, handoff_id: str, position: int) -> None:
+        async with self.db.engine.begin() as conn:
+            await conn.execute(update(handoffs).where(handoffs.c.id == handoff_id).values(told_position=position))
+
     async def current(self, conversation_id: str) -> Handoff | None:
         """The open handoff, else the latest one of the conversation."""
         query = (
@@ -192,5 +197,5 @@ def _handoff(row) -> Handoff:
         id=row.id, conversation_id=row.conversation_id, reason=row.reason, detail=row.detail,
         language=row.language, category=row.category, status=row.status, agent_id=row.agent_id,
         requested_at=aware(row.requested_at), assigned_at=aware(row.assigned_at),
-        resolved_at=aware(row.resolved_at), wait_seconds=row.wait_seconds,
+        resolved_at=aware(row.resolved_at), wait_seconds=row.wait_seconds, told_position=row.told_position,
     )

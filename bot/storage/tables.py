@@ -149,6 +149,7 @@ handoffs = Table(
     Column("resolved_at", Timestamp, nullable=True),
     Column("wait_seconds", Float, nullable=True),
     Column("within_target", Boolean, nullable=True),
+    Column("told_position", Integer, nullable=True),  # the queue place the customer was last told
     Index("ix_handoffs_status_requested", "status", "requested_at"),
     Index("ix_handoffs_conversation", "conversation_id"),
 )

@@ -54,6 +54,7 @@ def upgrade() -> None:
     sa.Column('resolved_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('wait_seconds', sa.Float(), nullable=True),
     sa.Column('within_target', sa.Boolean(), nullable=True),
+    sa.Column('told_position', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['conversation_id'], ['conversations.id'], name=op.f('fk_handoffs_conversation_id_conversations')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_handoffs'))
     )

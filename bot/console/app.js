@@ -15,6 +15,7 @@ let me = null;
 let clockTimer = 0;
 let queued = new Set(); // ids already announced as waiting
 let loading = { id: "", early: [] }; // live messages that arrive while a conversation loads
+let openSeq = 0;
 
 const sidebar = new Sidebar({ onOpen: (id) => go(id), onClaim: claim, onCloseTicket: closeTicket });
 const view = new ConversationView({ me: () => me, onClaim: claim, onLeft: left });
@@ -37,15 +38,17 @@ async function openConversation(id) {
   loading = { id, early: [] };
   // Transfer targets' status and load change all day: fetch them with each conversation.
   api.agents().then((r) => view.setAgents(r.agents)).catch(() => {});
+  const seq = ++openSeq;
   try {
     const context = await api.conversation(id);
-    if (routedId() !== id) return; // the agent moved on while this loaded
+    // Only the latest request counts: an older snapshot may show a state that has since changed.
+    if (routedId() !== id || seq !== openSeq) return;
     view.show(context);
     pane.show(context);
     loading.early.forEach((m) => view.append(m)); // append() skips those the context already has
     if (loading.id === id) loading = { id: "", early: [] };
   } catch (e) {
-    if (e.status === 401 || routedId() !== id) return;
+    if (e.status === 401 || routedId() !== id || seq !== openSeq) return;
     view.showError(e.describe ? e.describe() : String(e));
     pane.clear();
   }

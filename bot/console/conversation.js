@@ -53,6 +53,12 @@ export class ConversationView {
 
   show(context) {
     const sameConversation = this.id === context.conversation.id;
+    if (sameConversation) {
+      // A reload of the open conversation may have been read before our latest messages were
+      // stored; those we already show are newer, so they stay.
+      const known = new Set(context.transcript.map((m) => m.id));
+      context.transcript.push(...this.context.transcript.filter((m) => !known.has(m.id)));
+    }
     this.context = context;
     this.confirming = false;
     $("conv-error").hidden = true;

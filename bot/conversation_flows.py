@@ -6,6 +6,8 @@ leaving a ticket, where the text *is* the message).
 """
 from __future__ import annotations
 
+from typing import Callable
+
 from bot.handoff.service_records import RATING_ATTRIBUTES, ServiceRecords
 from bot.messages import Button
 from bot.payloads import parse_payload
@@ -24,8 +26,9 @@ def rating_question(attribute: str, lang: str) -> NewMessage:
 
 
 class ConversationFlows:
-    def __init__(self, records: ServiceRecords) -> None:
+    def __init__(self, records: ServiceRecords, on_ticket: Callable[[dict], None] | None = None) -> None:
         self.records = records
+        self.on_ticket = on_ticket  # tells consoles at once that a ticket was left
 
     async def handle(self, conv: ConversationRecord, text: str, lang: str) -> Turn | None:
         """The flow's answer, or None when the message is not part of a flow."""
@@ -38,7 +41,9 @@ class ConversationFlows:
             if normalise(text) in _CANCEL:
                 return say_turn("ticket_cancelled", lang, **_END_FLOW)
             data = dict(conv.flow_data or {})
-            await self.records.add_ticket(conv.id, conv.customer_id, data.get("message", ""), text.strip()[:255])
+            ticket = await self.records.add_ticket(conv.id, conv.customer_id, data.get("message", ""), text.strip()[:255])
+            if self.on_ticket is not None:
+                self.on_ticket(ticket)
             reply = NewMessage("bot", say("ticket_created", lang).format(contact=text.strip()[:80]), "ticket")
             return Turn([reply], dict(_END_FLOW))
         if conv.flow == "rating":

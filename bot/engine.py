@@ -7,6 +7,7 @@ Messages of one customer are handled strictly in order; different customers conc
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Awaitable, Callable
 
 from bot.errors import InvalidMessage
@@ -44,7 +45,8 @@ class DialogueEngine:
         async with self._locks.hold(f"{msg.channel}:{msg.user_id}"):
             if key and (seen := await self.store.replies_to_duplicate(key)):
                 return self._outbound(msg, seen[0], seen[1])
-            conv = await self.store.current(msg.channel, msg.user_id, msg.language)
+            idle = timedelta(hours=self.settings.dialogue.idle_close_hours)
+            conv = await self.store.current(msg.channel, msg.user_id, msg.language, idle_close=idle)
             payload = parse_payload(text)
             fallback = conv.language or msg.language or self.settings.dialogue.default_language
             # A button press ("/feedback:yes:...") says nothing about the customer's language.

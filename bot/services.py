@@ -76,7 +76,7 @@ async def start_services(settings: Settings, progress: bool = False) -> Services
     handoffs = HandoffStore(db, settings.handoff.wait_target_seconds)
     desk = AgentDesk(settings.handoff, conversations, handoffs, users, hub, outbox)
     actions = ActionClient(settings.actions.url, settings.actions.timeout_seconds, http)
-    responder = Responder(settings, kb, conversations, desk, ConversationFlows(records), actions)
+    responder = Responder(settings, kb, conversations, desk, ConversationFlows(records, lambda t: hub.publish({"type": "ticket", "ticket": t}, everyone=True)), actions)
     cluster = settings.cluster
     relay = RedisRelay(cluster.redis_url, cluster.redis_prefix) if cluster.redis_url else None
     locks = RedisKeyedLock(relay.client, prefix=f"{cluster.redis_prefix}:lock") if relay else None

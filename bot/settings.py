@@ -44,6 +44,8 @@ class DialogueSettings(_Section):
     default_language: str = "zh"
     misses_before_offer: int = Field(2, ge=1)  # answers in a row that missed before a human is offered
     ask_feedback: bool = True
+    # A conversation the bot holds closes after this many idle hours; the next message opens a new one.
+    idle_close_hours: float = Field(24.0, gt=0)
     # A message that is (or briefly contains) one of these asks for a person.
     handoff_phrases: list[str] = Field(
         default_factory=lambda: [

@@ -27,7 +27,8 @@ def _summary(conv: ConversationRecord, customer: dict | None, last: TranscriptMe
     return {
         "id": conv.id, "state": conv.state, "channel": conv.channel, "language": conv.language,
         "customer": customer, "agent_id": conv.agent_id, "reason": conv.handoff_reason,
-        "created_at": iso(conv.created_at), "last_message": message_view(last) if last else None,
+        "created_at": iso(conv.created_at), "updated_at": iso(conv.updated_at),
+        "last_message": message_view(last) if last else None,
     }
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Iterable, Mapping
 
 from sqlalchemy import func, insert, select, update
@@ -40,6 +40,7 @@ class ConversationRecord:
     flow: str | None = None
     flow_data: Mapping[str, Any] | None = None
     unhelpful: bool = False  # the last answer was rated "not helpful"
+    updated_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -64,11 +65,22 @@ class ConversationStore:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def current(self, channel: str, user_id: str, language: str = "") -> ConversationRecord:
-        """The customer's open conversation, creating customer and conversation if needed."""
+    async def current(
+        self, channel: str, user_id: str, language: str = "", idle_close: timedelta | None = None
+    ) -> ConversationRecord:
+        """The customer's open conversation, creating customer and conversation if needed.
+
+        A conversation the bot holds that has been idle longer than `idle_close` is closed first,
+        so the customer starts a fresh one (the old one stays in their history).
+        """
         now = utcnow()
         async with self.db.engine.begin() as conn:
             row = (await conn.execute(_open_conversation_query(channel, user_id))).first()
+            if row is not None and idle_close and row.state == "bot" and now - aware(row.updated_at) > idle_close:
+                await conn.execute(
+                    update(conversations).where(conversations.c.id == row.id).values(state="closed", closed_at=now)
+                )
+                row = None
             if row is not None:
                 return _record(row, user_id)
             customer_id = (
@@ -270,7 +282,7 @@ def _record(row, user_id: str) -> ConversationRecord:
         id=row.id, customer_id=row.customer_id, channel=row.channel, user_id=user_id, state=row.state,
         language=row.language, misses_in_row=row.misses_in_row, handoff_reason=row.handoff_reason,
         created_at=aware(row.created_at), agent_id=row.agent_id, flow=row.flow, flow_data=row.flow_data,
-        unhelpful=row.unhelpful,
+        unhelpful=row.unhelpful, updated_at=aware(row.updated_at),
     )
 
 

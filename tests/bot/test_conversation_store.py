@@ -86,3 +86,23 @@ async def test_unknown_ids_return_none(database):
     assert await store.get("no-such-conversation") is None
     assert await store.message("no-such-message") is None
     assert await store.replies_to_duplicate("web:x:1") is None
+
+
+async def test_an_idle_bot_conversation_is_closed_and_a_new_one_starts(database):
+    from datetime import timedelta
+
+    store = ConversationStore(database)
+    first = await store.current("web", "erin")
+    await store.add(first.id, "web", [NewMessage("customer", "hi")])
+    assert (await store.current("web", "erin", idle_close=timedelta(hours=1))).id == first.id
+    async with database.engine.begin() as conn:
+        from bot.messages import utcnow
+
+        await conn.execute(
+            conversations.update().where(conversations.c.id == first.id).values(updated_at=utcnow() - timedelta(hours=2))
+        )
+    second = await store.current("web", "erin", idle_close=timedelta(hours=1))
+    assert second.id != first.id
+    assert (await store.get(first.id)).state == "closed"
+    older = await store.list(customer_id=second.customer_id)
+    assert {c.id for c in older} == {first.id, second.id}

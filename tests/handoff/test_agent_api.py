@@ -160,3 +160,17 @@ async def test_bad_bodies_get_clear_errors(app_client, services, aiohttp_client)
     assert garbage.status == 400
     form = await app_client.post("/api/agent/login", data={"username": "li", "password": PASSWORD})
     assert form.status == 415
+
+
+async def test_a_ticket_left_while_nobody_is_on_duty_appears_live(app_client, services, aiohttp_client):
+    await _agent(services, "li", status="offline")
+    li = await Agent.login(aiohttp_client, app_client.server, "li")
+    events = await li.client.ws_connect("/api/agent/ws")
+    for text in ("转人工", "发票抬头开错了", "li@example.com"):
+        await app_client.post("/api/app/messages", headers=customer_headers("night-owl"), json={"text": text})
+    while True:
+        frame = await asyncio.wait_for(events.receive_json(), 5)
+        if frame["type"] == "ticket":
+            break
+    assert frame["ticket"]["message"] == "发票抬头开错了" and frame["ticket"]["contact"] == "li@example.com"
+    await events.close()

@@ -15,6 +15,7 @@ from bot.errors import InvalidMessage
 from bot.messages import InboundMessage, OutboundMessage
 from bot.openapi import build_openapi
 from bot.agent_api import setup_agent_api
+from bot.editor_api import setup_editor_api
 from bot.app_keys import CHANNEL_MAP, SERVICES, SETTINGS
 from bot.services import start_services
 from bot.settings import Settings
@@ -50,6 +51,7 @@ def create_app(settings: Settings) -> web.Application:
     for channel in channels.values():
         app.router.add_routes(channel.routes())
     setup_agent_api(app)
+    setup_editor_api(app)
     app.router.add_get("/api/openapi.json", _openapi)
     app.router.add_get("/healthz", _health)
     app.cleanup_ctx.append(_services)

@@ -10,6 +10,7 @@ import asyncio
 from alembic import context
 from sqlalchemy.ext.asyncio import create_async_engine
 
+import bot.storage.editor_tables  # noqa: F401  (registers its tables on the bot metadata)
 from bot.storage.tables import metadata as bot_metadata
 from knowledge.tables import metadata as knowledge_metadata
 

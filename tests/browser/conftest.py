@@ -241,16 +241,15 @@ class EditorServer:
 async def editor_server(tmp_path_factory) -> EditorServer:
     from bot.app import SERVICES
     from tests.conftest import make_settings
-    from tests.editor.conftest import editor_app, ensure_editor_tables
+    from bot.app import create_app
 
     settings = make_settings(tmp_path_factory.mktemp("kefu-editor"), KEFU_KNOWLEDGE__DEMO_KB=str(DEMO_FAQ),
                              KEFU_SERVER__KB_REFRESH_SECONDS="0.5")
-    app = editor_app(settings)
+    app = create_app(settings)
     runner = web.AppRunner(app)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
-    await ensure_editor_tables(app)
     await app[SERVICES].users.create("editor1", EDITOR_PASSWORD, "editor", display_name="编辑小张")
     host, port = runner.addresses[0][:2]
     yield EditorServer(f"http://{host}:{port}", app)

@@ -15,6 +15,8 @@ from bot.errors import InvalidMessage
 from bot.messages import InboundMessage, OutboundMessage
 from bot.openapi import build_openapi
 from bot.agent_api import setup_agent_api
+from bot.dashboard_api import setup_dashboard
+from bot.metrics import METRICS, setup_metrics
 from bot.editor_api import setup_editor_api
 from bot.app_keys import CHANNEL_MAP, SERVICES, SETTINGS
 from bot.services import start_services
@@ -51,6 +53,8 @@ def create_app(settings: Settings) -> web.Application:
     for channel in channels.values():
         app.router.add_routes(channel.routes())
     setup_agent_api(app)
+    setup_dashboard(app)
+    setup_metrics(app, settings.server.metrics_enabled)
     setup_editor_api(app)
     app.router.add_get("/api/openapi.json", _openapi)
     app.router.add_get("/healthz", _health)
@@ -66,6 +70,8 @@ def _enabled(settings: Settings, name: str) -> bool:
 async def _services(app: web.Application) -> AsyncIterator[None]:
     services = await start_services(app[SETTINGS])
     app[SERVICES] = services
+    services.engine.observers.append(app[METRICS].observe_turn)
+    services.desk.on_handoff.append(app[METRICS].observe_handoff)
     services.outbox.attach(app[CHANNEL_MAP], services.relay)
     if services.relay is not None:
         await services.relay.start()

@@ -7,6 +7,7 @@ Messages of one customer are handled strictly in order; different customers conc
 from __future__ import annotations
 
 import logging
+import time
 from datetime import timedelta
 from typing import Awaitable, Callable
 
@@ -38,8 +39,11 @@ class DialogueEngine:
         self._locks = locks or KeyedLock()
         # Called for every stored customer message (the handoff desk forwards them to agents).
         self.listeners: list[Listener] = []
+        # Told (channel, the turn's replies or None when a person holds it, seconds) per message: metrics.
+        self.observers: list[Callable[[str, list | None, float], None]] = []
 
     async def handle(self, msg: InboundMessage) -> list[OutboundMessage]:
+        started = time.perf_counter()
         text = self._validate(msg)
         key = f"{msg.channel}:{msg.user_id}:{msg.message_id}" if msg.message_id else None
         async with self._locks.hold(f"{msg.channel}:{msg.user_id}"):
@@ -64,11 +68,17 @@ class DialogueEngine:
             for listener in self.listeners:
                 await listener(conv, stored[0])
             if conv.state != "bot":
+                self._observe(msg.channel, None, started)
                 return []  # a person holds (or is about to hold) the conversation: the bot is silent
             turn = await self.responder.respond(conv, msg, lang)
             replies = [_reply_to(r, inbound.id) for r in turn.replies]
             saved = await self.store.add(conv.id, msg.channel, replies, **turn.updates)
+            self._observe(msg.channel, replies, started)
             return self._outbound(msg, conv.id, saved)
+
+    def _observe(self, channel: str, replies: list | None, started: float) -> None:
+        for observer in self.observers:
+            observer(channel, replies, time.perf_counter() - started)
 
     async def history(self, channel: str, user_id: str) -> list[TranscriptMessage]:
         return await self.store.history(channel, user_id)

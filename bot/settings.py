@@ -33,6 +33,8 @@ class ServerSettings(_Section):
     kb_refresh_seconds: float = Field(2.0, gt=0)
     # Where a reverse proxy terminates TLS and the widget is embedded on other sites.
     allowed_origins: list[str] = Field(default_factory=list)
+    # Prometheus metrics at /metrics, without login (for a scraper on the internal network).
+    metrics_enabled: bool = True
 
 
 class DatabaseSettings(_Section):

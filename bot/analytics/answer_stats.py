@@ -5,15 +5,14 @@
   they reply to (an action may send several replies for one answer).
 - Top entries: answers by `meta.entry_id`, with the "helpful" / "not helpful" feedback given in the
   range on those entries.
-- Unanswered questions: customer-typed messages (not button presses) whose reply decided
-  `no_answer`, grouped by their normalised text (case, width and punctuation ignored), ranked by
-  how many different customers asked, then by how often.
+- Unanswered questions: customer-typed messages (not button presses) created in the range whose
+  reply decided `no_answer`, grouped as the editor's "learn from misses" page groups them
+  (knowledge/miss_groups.py: same text after normalising case, width and punctuation, then
+  similar texts clustered by character n-grams, Chinese and English), ranked by how many
+  different customers asked, then by how often.
 """
 from __future__ import annotations
 
-import re
-import unicodedata
-from collections import Counter
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -22,9 +21,10 @@ from sqlalchemy.orm import aliased
 from bot.analytics.report_filter import ReportFilter
 from bot.storage.database import Database
 from bot.storage.tables import conversations, feedback, messages
+from bot.storage.times import aware
+from knowledge.miss_groups import Miss, MissGroup, MissGroups
 
 DECISIONS = ("answer", "clarify", "no_answer")
-_NOT_WORD = re.compile(r"[\W_]+", re.UNICODE)
 
 
 @dataclass(frozen=True)
@@ -33,20 +33,6 @@ class EntryUse:
     answered: int
     helpful: int
     not_helpful: int
-
-
-@dataclass(frozen=True)
-class UnansweredGroup:
-    key: str  # the normalised text the group shares
-    text: str  # the most frequent wording as customers typed it
-    asked: int  # messages
-    customers: int  # different customers
-
-
-def normalize_question(text: str) -> str:
-    """'  Where is MY order？ ' and 'where is my order' share the key 'where is my order'."""
-    folded = unicodedata.normalize("NFKC", text).casefold()
-    return " ".join(_NOT_WORD.sub(" ", folded).split())
 
 
 class AnswerStats:
@@ -89,10 +75,12 @@ class AnswerStats:
             tally = {(entry_id, bool(helpful)): int(n) for entry_id, helpful, n in await conn.execute(votes)}
         return [EntryUse(e, n, tally.get((e, True), 0), tally.get((e, False), 0)) for e, n in top]
 
-    async def unanswered(self, f: ReportFilter, limit: int = 20) -> list[UnansweredGroup]:
+    async def unanswered(self, f: ReportFilter, limit: int = 20) -> list[MissGroup]:
         question, reply = aliased(messages), aliased(messages)
         missed = (
-            select(question.c.id, question.c.text, conversations.c.customer_id)
+            select(
+                question.c.id, question.c.text, conversations.c.customer_id, question.c.created_at, question.c.channel
+            )
             .select_from(
                 question.join(reply, reply.c.reply_to == question.c.id).join(
                     conversations, question.c.conversation_id == conversations.c.id
@@ -109,20 +97,8 @@ class AnswerStats:
             missed = missed.where(question.c.channel == f.channel)
         async with self.db.engine.connect() as conn:
             rows = (await conn.execute(missed)).all()
-        groups: dict[str, tuple[Counter, set]] = {}
-        for _id, text, customer_id in rows:
-            key = normalize_question(text)
-            if not key:
-                continue
-            wordings, customers = groups.setdefault(key, (Counter(), set()))
-            wordings[text.strip()] += 1
-            customers.add(customer_id)
-        ranked = [
-            UnansweredGroup(key, _commonest(wordings), sum(wordings.values()), len(customers))
-            for key, (wordings, customers) in groups.items()
-        ]
-        ranked.sort(key=lambda g: (-g.customers, -g.asked, g.key))
-        return ranked[:limit]
+        misses = [Miss(mid, text, customer, "no_answer", aware(at), channel) for mid, text, customer, at, channel in rows]
+        return MissGroups().group(misses)[:limit]
 
 
 def _bot_replies(f: ReportFilter) -> list:
@@ -130,8 +106,3 @@ def _bot_replies(f: ReportFilter) -> list:
     if f.channel is not None:
         conditions.append(messages.c.channel == f.channel)
     return conditions
-
-
-def _commonest(wordings: Counter) -> str:
-    best = max(wordings.values())
-    return min(text for text, n in wordings.items() if n == best)  # ties: a stable choice

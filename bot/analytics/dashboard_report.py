@@ -21,7 +21,7 @@ TABLES: dict[str, tuple[str, ...]] = {
     "reasons": ("reason", "handoffs", "share"),
     "decisions": ("decision", "count", "rate"),
     "top_entries": ("entry_id", "question", "answered", "helpful", "not_helpful"),
-    "unanswered": ("question", "normalized", "asked", "customers"),
+    "unanswered": ("question", "asked", "customers", "wordings"),
     "satisfaction": ("attribute", "ratings", "mean", "r", "pairs", "score_1", "score_2", "score_3", "score_4", "score_5"),
     "wait": ("bucket", "min_seconds", "max_seconds", "handoffs"),
     "heatmap": ("channel", "weekday", "hour", "conversations"),
@@ -93,7 +93,8 @@ class DashboardReport:
                 for e in entries
             ],
             "unanswered": [
-                {"question": g.text, "normalized": g.key, "asked": g.asked, "customers": g.customers} for g in unanswered
+                {"question": g.representative, "asked": g.asked, "customers": g.customers, "wordings": "\n".join(g.questions)}
+                for g in unanswered
             ],
             "satisfaction": [
                 {"attribute": a.attribute, "ratings": a.count, "mean": rounded(a.mean), "r": rounded(a.r), "pairs": a.pairs,

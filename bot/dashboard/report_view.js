@@ -130,7 +130,8 @@ export class ReportView {
       { key: "not_helpful", i18n: "col_not_helpful", numeric: true, format: num },
     ], r.top_entries);
     renderTable($("unanswered-table"), [
-      { key: "question", i18n: "col_question" },
+      { key: "question", i18n: "col_question", title: (row) => row.wordings,
+        format: (v, row) => { const more = row.wordings.split("\n").length - 1; return more ? `${v} (${t("other_wordings", { n: more })})` : v; } },
       { key: "asked", i18n: "col_asked", numeric: true, format: num },
       { key: "customers", i18n: "col_customers", numeric: true, format: num },
     ], r.unanswered);

@@ -3,7 +3,7 @@
 import { clear, el } from "/dashboard/dom.js";
 import { t } from "/dashboard/i18n.js";
 
-/** columns: [{key, i18n, format?: (value, row) => string, numeric?: bool}] */
+/** columns: [{key, i18n, format?: (value, row) => string, title?: (row) => string, numeric?: bool}] */
 export function renderTable(node, columns, rows, { empty = "no_data" } = {}) {
   clear(node);
   if (!rows.length) {
@@ -14,6 +14,7 @@ export function renderTable(node, columns, rows, { empty = "no_data" } = {}) {
   const body = rows.map((row) => el("tr", null, ...columns.map((c) => el("td", {
     class: c.numeric ? "num" : null,
     dataset: { col: c.key },
+    title: c.title ? c.title(row) : null,
     text: c.format ? c.format(row[c.key], row) : String(row[c.key] ?? ""),
   }))));
   node.append(el("table", "data", el("thead", null, head), el("tbody", null, ...body)));

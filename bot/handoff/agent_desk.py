@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import statistics
+from typing import Callable
 
 from bot.auth.user_store import User, UserStore
 from bot.conversation_flows import rating_question
@@ -52,6 +53,7 @@ class AgentDesk:
         self.hub = hub
         self.outbox = outbox
         self._dispatching = asyncio.Lock()
+        self.on_handoff: list[Callable[[str], None]] = []  # told the reason of each handoff opened (metrics)
         self.relay = None  # with several processes: only one of them updates waiting customers
 
     # -- the engine's side -------------------------------------------------------------------
@@ -66,6 +68,8 @@ class AgentDesk:
                 {"flow": "ticket_message", "flow_data": data, "handoff_reason": reason},
             )
         handoff = await self.handoffs.open(conv.id, reason, detail, language, category)
+        for observer in self.on_handoff:
+            observer(reason)
         if self.settings.routing == "auto":
             agent = pick_agent(agents, await self.handoffs.active_counts(), language, category)
             if agent and (assigned := await self.handoffs.assign(conv.id, agent.id)):

@@ -69,6 +69,7 @@ conversations = Table(
     Column("closed_at", Timestamp, nullable=True),
     Index("ix_conversations_customer_state", "customer_id", "state"),
     Index("ix_conversations_state_agent", "state", "agent_id"),
+    Index("ix_conversations_created_at", "created_at"),
 )
 
 # author: customer | bot | agent | system. `dedupe_key` is channel:user:channel-message-id for
@@ -90,6 +91,7 @@ messages = Table(
     Column("created_at", Timestamp, nullable=False),
     Index("ix_messages_conversation_pos", "conversation_id", "pos"),
     Index("ix_messages_reply_to", "reply_to"),
+    Index("ix_messages_created_at", "created_at"),  # analytics by date range
 )
 
 feedback = Table(
@@ -152,6 +154,7 @@ handoffs = Table(
     Column("told_position", Integer, nullable=True),  # the queue place the customer was last told
     Index("ix_handoffs_status_requested", "status", "requested_at"),
     Index("ix_handoffs_conversation", "conversation_id"),
+    Index("ix_handoffs_requested_at", "requested_at"),
 )
 
 ratings = Table(
@@ -165,6 +168,7 @@ ratings = Table(
     Column("score", Integer, nullable=False),
     Column("created_at", Timestamp, nullable=False),
     UniqueConstraint("handoff_id", "attribute", name="uq_ratings_handoff_attribute"),
+    Index("ix_ratings_created_at", "created_at"),
 )
 
 notes = Table(

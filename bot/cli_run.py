@@ -1,7 +1,11 @@
-"""`kefu run`: serve every enabled channel."""
+"""`kefu run`: serve every enabled channel, in one process or several."""
 from __future__ import annotations
 
 import argparse
+import asyncio
+import multiprocessing
+import signal
+import sys
 
 from aiohttp import web
 
@@ -13,18 +17,59 @@ def register(commands: argparse._SubParsersAction) -> None:
         "run",
         help="serve the web widget, the app API, the Rasa REST channel and the other enabled channels",
         description="Start the kefu server. Migrates the database, loads the demo knowledge base on "
-        "first start, and serves on server.host:server.port from config.yml.",
+        "first start, and serves on server.host:server.port from config.yml. With --workers N, N processes "
+        "share the port (needs cluster.redis_url, so they can coordinate).",
     )
     parser.add_argument("--host", help="override server.host")
     parser.add_argument("--port", type=int, help="override server.port")
+    parser.add_argument("--workers", type=int, help="server processes (default: server.workers)")
     parser.set_defaults(handler=run)
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.app import create_app
-
     host = args.host or settings.server.host
     port = args.port or settings.server.port
-    print(f"kefu: serving on http://{host}:{port}  (Ctrl+C to stop)")
-    web.run_app(create_app(settings), host=host, port=port, print=None, access_log=None)
-    return 0
+    workers = args.workers or settings.server.workers
+    if workers < 1:
+        print("kefu run: --workers must be at least 1", file=sys.stderr)
+        return 2
+    if workers > 1 and not settings.cluster.redis_url:
+        print(
+            "kefu run: several workers need Redis to coordinate; set cluster.redis_url "
+            "(e.g. KEFU_CLUSTER__REDIS_URL=redis://127.0.0.1:6379/0) or use --workers 1",
+            file=sys.stderr,
+        )
+        return 2
+    print(f"kefu: serving on http://{host}:{port} with {workers} process(es)  (Ctrl+C to stop)")
+    if workers == 1:
+        _serve(settings, host, port, reuse_port=False)
+        return 0
+    asyncio.run(_prepare(settings))  # migrate, load the demo KB and build the index once, not N times
+    context = multiprocessing.get_context("spawn")  # no fork after threads (torch, the DB pool)
+    children = [context.Process(target=_serve, args=(settings, host, port, True), daemon=False) for _ in range(workers)]
+    for child in children:
+        child.start()
+
+    def stop(_signum, _frame) -> None:
+        for child in children:
+            if child.is_alive():
+                child.terminate()
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    for child in children:
+        child.join()
+    return 0 if all(c.exitcode in (0, -signal.SIGTERM) for c in children) else 1
+
+
+def _serve(settings: Settings, host: str, port: int, reuse_port: bool) -> None:
+    from bot.app import create_app
+
+    web.run_app(create_app(settings), host=host, port=port, print=None, access_log=None, reuse_port=reuse_port)
+
+
+async def _prepare(settings: Settings) -> None:
+    from bot.services import start_services
+
+    services = await start_services(settings)
+    await services.close()

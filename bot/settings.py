@@ -29,6 +29,7 @@ class ServerSettings(_Section):
     data_dir: Path = Path("data")
     max_message_chars: int = Field(2000, ge=1)
     max_body_bytes: int = Field(64 * 1024, ge=1024)
+    workers: int = Field(1, ge=1, le=64)  # processes sharing the port; more than 1 needs cluster.redis_url
     # How often each process checks for a newly published knowledge base (seconds).
     kb_refresh_seconds: float = Field(2.0, gt=0)
     # Where a reverse proxy terminates TLS and the widget is embedded on other sites.

@@ -32,8 +32,11 @@ def register(commands: argparse._SubParsersAction) -> None:
 def evaluate(settings: Settings, args: argparse.Namespace) -> int:
     from knowledge.evaluation import EvaluationError, run_evaluation
 
+    knowledge = settings.knowledge
+    if not knowledge.model_cache_dir:  # share the bot's ONNX exports: the pipeline is the bot's
+        knowledge = knowledge.model_copy(update={"model_cache_dir": str(settings.server.data_dir / "index" / "models")})
     try:
-        report = run_evaluation(args.kb, args.queries, args.dev, settings.knowledge, progress=not args.json,
+        report = run_evaluation(args.kb, args.queries, args.dev, knowledge, progress=not args.json,
                                 tune_epochs=args.tune_epochs, latency_sample=args.latency_sample)
     except EvaluationError as exc:
         print(f"kefu eval: {exc}", file=sys.stderr)

@@ -112,12 +112,10 @@ def _as_draft(entry):
 
 async def _index(settings: Settings, store, version: int) -> None:
     """Build and save the index now (with a progress bar) so the server starts without re-embedding."""
-    from knowledge.embedder import load_embedder
-    from knowledge.retriever import Retriever
+    from bot.services import build_retriever
 
     entries = await store.list_entries("published")
-    embedder = await asyncio.to_thread(load_embedder, settings.knowledge)
-    retriever = Retriever(settings.knowledge, embedder, cache_dir=settings.server.data_dir / "index")
+    retriever = await asyncio.to_thread(build_retriever, settings)
     await asyncio.to_thread(retriever.build, entries, str(version), True)
 
 

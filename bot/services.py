@@ -26,6 +26,7 @@ from knowledge.faq_store import FaqStore
 from knowledge.formats import read_faq
 from knowledge.knowledge_base import KnowledgeBase
 from knowledge.retriever import Retriever
+from knowledge.tuning import with_tuned_model
 
 log = logging.getLogger(__name__)
 
@@ -63,8 +64,7 @@ async def start_services(settings: Settings, progress: bool = False) -> Services
         await db.migrate()
         faq_store = FaqStore(db.engine)
         await load_demo_kb(faq_store, settings.knowledge.demo_kb)
-        embedder = await asyncio.to_thread(load_embedder, settings.knowledge)
-        retriever = Retriever(settings.knowledge, embedder, cache_dir=settings.server.data_dir / "index")
+        retriever = await asyncio.to_thread(build_retriever, settings)
         kb = KnowledgeBase(faq_store, retriever)
         await kb.load(progress=progress)
     except BaseException:
@@ -89,6 +89,14 @@ async def start_services(settings: Settings, progress: bool = False) -> Services
         settings, db, kb, conversations, engine, http, users=users, sessions=SessionStore(db), desk=desk,
         records=records, handoffs=handoffs, hub=hub, outbox=outbox, relay=relay,
     )
+
+
+def build_retriever(settings: Settings) -> Retriever:
+    """The retriever the bot uses: the tuned model when `kefu kb tune` made one, ONNX exports and
+    indexes cached in the data directory."""
+    knowledge = with_tuned_model(settings.knowledge, settings.server.data_dir)
+    cache = settings.server.data_dir / "index"
+    return Retriever(knowledge, load_embedder(knowledge, cache), cache_dir=cache)
 
 
 async def load_demo_kb(store: FaqStore, path: str) -> bool:

@@ -11,7 +11,9 @@ _EXPORTS = {
     "FaqEntry": "knowledge.types", "Candidate": "knowledge.types", "SearchResult": "knowledge.types",
     "KnowledgeSettings": "knowledge.settings", "Retriever": "knowledge.retriever",
     "Embedder": "knowledge.embedder", "load_embedder": "knowledge.embedder",
-    "FakeEmbedder": "knowledge.fake_embedder", "FaissIndex": "knowledge.faiss_index",
+    "FakeEmbedder": "knowledge.fake_embedder", "OnnxEmbedder": "knowledge.onnx_embedder",
+    "run_evaluation": "knowledge.evaluation", "EvaluationError": "knowledge.evaluation",
+    "tune_model": "knowledge.tuning", "with_tuned_model": "knowledge.tuning", "FaissIndex": "knowledge.faiss_index",
     "LexicalIndex": "knowledge.lexical_index", "FaqStore": "knowledge.faq_store",
     "KnowledgeBase": "knowledge.knowledge_base", "read_faq": "knowledge.formats", "write_faq": "knowledge.formats",
 }

@@ -33,6 +33,7 @@ class FaissIndex:
         # vector, too slow to score every phrasing of the candidate entries of each query.
         self._store = np.zeros((0, dim), dtype=np.float32)
         self._rows: dict[int, int] = {}
+        self._lookup = np.zeros(0, dtype=np.int64)  # id -> row (-1: none), for `vectors` in bulk
         self._used = 0
 
     def _empty(self) -> faiss.IndexIDMap2:
@@ -55,6 +56,8 @@ class FaissIndex:
             raise ValueError("vectors contain NaN or infinity")
         if len(set(ids.tolist())) != len(ids) or any(int(i) in self._rows for i in ids):
             raise ValueError("ids must be new and distinct")
+        if len(ids) and int(ids.min()) < 0:
+            raise ValueError("ids must be >= 0 (faiss reports a missing hit as -1)")
         if len(ids):
             self._index.add_with_ids(vectors, ids)
             self._keep(ids, vectors)
@@ -68,6 +71,8 @@ class FaissIndex:
                 self._store = np.zeros((max(need, 16), self.dim), dtype=np.float32)
                 self._store[: len(live)] = kept
                 self._rows = {int(i): r for r, i in enumerate(live)}
+                self._lookup[:] = -1
+                self._lookup[live] = np.arange(len(live))
                 self._used = len(live)
                 need = self._used + len(ids)
             if need > len(self._store):
@@ -77,6 +82,11 @@ class FaissIndex:
         self._store[self._used : self._used + len(ids)] = vectors
         for r, i in enumerate(ids.tolist(), start=self._used):
             self._rows[i] = r
+        if len(ids) and int(ids.max()) >= len(self._lookup):
+            grown = np.full(max(int(ids.max()) + 1, 2 * len(self._lookup)), -1, dtype=np.int64)
+            grown[: len(self._lookup)] = self._lookup
+            self._lookup = grown
+        self._lookup[ids] = np.arange(self._used, self._used + len(ids))
         self._used += len(ids)
 
     def remove(self, ids: np.ndarray) -> None:
@@ -84,7 +94,8 @@ class FaissIndex:
         if not len(ids):
             return
         for i in ids.tolist():
-            self._rows.pop(i, None)
+            if self._rows.pop(i, None) is not None:
+                self._lookup[i] = -1
         if self.kind == "flat":
             self._index.remove_ids(faiss.IDSelectorBatch(ids))
             return
@@ -109,7 +120,10 @@ class FaissIndex:
         ids = np.ascontiguousarray(ids, dtype=np.int64)
         if not len(ids):
             return np.zeros((0, self.dim), dtype=np.float32)
-        return self._store[[self._rows[i] for i in ids.tolist()]]
+        rows = self._lookup[ids] if ids.min() >= 0 and ids.max() < len(self._lookup) else None
+        if rows is None or (rows < 0).any():
+            raise KeyError(f"unknown ids among {ids[:10].tolist()}")
+        return self._store[rows]
 
     def save(self, path: Path) -> None:
         if self._removed:
@@ -135,4 +149,5 @@ class FaissIndex:
         self._index = self._empty()
         self._removed.clear()
         self._store, self._rows, self._used = np.zeros((0, self.dim), np.float32), {}, 0
+        self._lookup = np.zeros(0, dtype=np.int64)
         self.add(live, vectors)

@@ -13,6 +13,7 @@ import logging
 import os
 import shutil
 import tempfile
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +28,8 @@ log = logging.getLogger(__name__)
 
 _FORMAT = 1
 _KEEP_PER_MODEL = 3  # older indexes of a model are deleted
+# what reading a truncated or foreign cache raises (faiss: RuntimeError, np.load: BadZipFile)
+_UNREADABLE = (OSError, ValueError, KeyError, RuntimeError, EOFError, zipfile.BadZipFile)
 
 
 class IndexCache:
@@ -43,7 +46,7 @@ class IndexCache:
             return None
         try:
             index, meta = PhrasingIndex.load(directory, tokenizer, **index_args)
-        except (OSError, ValueError, KeyError, RuntimeError) as exc:  # corrupt or foreign: rebuild
+        except _UNREADABLE as exc:  # corrupt or foreign: rebuild
             log.warning("ignoring unreadable cached index %s: %s", directory, exc)
             return None
         if (meta.get("version"), meta.get("model"), meta.get("kind")) != (version, model, kind):
@@ -77,7 +80,7 @@ class IndexCache:
                 ids = np.array([int(p) for p in meta["texts"]], dtype=np.int64)
                 vectors = dense.vectors(ids)
                 return dict(zip(meta["texts"].values(), vectors))
-            except (OSError, ValueError, KeyError, RuntimeError) as exc:
+            except _UNREADABLE as exc:
                 log.warning("cannot reuse vectors of %s: %s", directory, exc)
         return {}
 

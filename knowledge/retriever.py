@@ -22,7 +22,7 @@ from knowledge.fusion import Fusion, LinearFusion
 from knowledge.index_cache import IndexCache
 from knowledge.phrasing_index import PhrasingIndex, Pool
 from knowledge.settings import KnowledgeSettings
-from knowledge.tokenizer import Tokenizer, cjk_share
+from knowledge.tokenizer import Tokenizer, cjk_share, has_cjk
 from knowledge.types import Candidate, FaqEntry, SearchResult
 
 __all__ = ["Retriever"]
@@ -79,6 +79,7 @@ class Retriever:
                 index, meta = hit
                 self._swap(index, LinearFusion.from_dict(meta["fusion"]), version)
                 log.info("loaded cached index for KB version %s (%d entries)", version, len(index))
+                self._preload_dictionary(items)
                 return
             if hit is not None:
                 log.warning("cached index of KB version %s has other content: rebuilding", version)
@@ -136,16 +137,18 @@ class Retriever:
         live = [i for i, t in enumerate(texts) if t.strip()]
         if not live:
             return results
-        queries = self._encode([texts[i].strip() for i in live], False)
+        stripped = [texts[i].strip() for i in live]
+        queries = self._encode(stripped, False)
         per_path = self._settings.candidates
         with self._lock:
             index, fusion = self._index, self._fusion
             if not len(index):
                 return results
+            # one faiss search and one sparse product for the whole batch; the rest is per query
             _, hits = index.dense.search(queries, index.dense_fetch(per_path))
-            for row, i in enumerate(live):
-                text = texts[i].strip()
-                pool = index.pool(queries[row], hits[row], index.lexical.scores(text), per_path)
+            lexical = index.lexical.scores_batch(stripped)
+            for row, (i, text) in enumerate(zip(live, stripped)):
+                pool = index.pool(queries[row], hits[row], lexical[row], per_path)
                 ranked = _rank(pool, fusion, cjk_share(text), index, max(k, self._settings.max_clarify_options))
                 results[i] = self._decider.decide(ranked, k)
         return results
@@ -157,6 +160,13 @@ class Retriever:
 
     def _new_index(self, kind: str) -> PhrasingIndex:
         return PhrasingIndex(self._embedder.dim, kind, self._tokenizer, **self._index_args())
+
+    def _preload_dictionary(self, items: Sequence[tuple[str, list[str]]]) -> None:
+        """A cached index needs no tokenizing, so jieba would load on the first Chinese query
+        (~0.6 s); load it in the background instead when the KB holds Chinese."""
+        if self._tokenizer.dictionary_loaded or not any(has_cjk(t) for _, texts in items for t in texts):
+            return
+        threading.Thread(target=self._tokenizer.load_dictionary, name="kefu-jieba", daemon=True).start()
 
     def _swap(self, index: PhrasingIndex, fusion: Fusion, version: str) -> None:
         with self._lock:

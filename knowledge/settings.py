@@ -14,6 +14,12 @@ class KnowledgeSettings(BaseModel):
     # the deterministic hashed n-gram embedder used by tests.
     model: str = "default"
     batch_size: int = Field(64, ge=1, le=4096)  # sentences per encoder call when building
+    # How the model runs: "torch" (sentence-transformers), "onnx" (ONNX Runtime fp32 export),
+    # "onnx-int8" (its int8 quantization), or "auto" (int8, else fp32, else torch: an export is
+    # used only after it matched PyTorch's embeddings; the log says why one is skipped).
+    encoder: Literal["auto", "torch", "onnx", "onnx-int8"] = "auto"
+    # Where ONNX exports are kept; "" means <server.data_dir>/index/models.
+    model_cache_dir: str = ""
     # CPU threads of the encoder; 0 leaves the library default (every core). On cores shared
     # with other work, 1 avoids threads spinning on each other.
     threads: int = Field(0, ge=0, le=256)

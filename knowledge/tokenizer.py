@@ -12,7 +12,7 @@ import logging
 import re
 import unicodedata
 
-__all__ = ["Tokenizer", "cjk_share"]
+__all__ = ["Tokenizer", "cjk_share", "has_cjk"]
 
 # CJK unified ideographs (+ extension A and compatibility ideographs): the runs jieba segments.
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
@@ -27,6 +27,10 @@ def cjk_share(text: str) -> float:
     if not chars:
         return 0.0
     return sum(1 for c in chars if _CJK_CHAR.match(c)) / len(chars)
+
+
+def has_cjk(text: str) -> bool:
+    return _CJK_CHAR.search(text) is not None
 
 
 class Tokenizer:
@@ -70,15 +74,25 @@ class Tokenizer:
         for n in range(low, min(high, len(run)) + 1):
             out.extend("z:" + run[i : i + n] for i in range(len(run) - n + 1))
 
+    def load_dictionary(self) -> None:
+        """Load jieba's dictionary now (the first Chinese text does it otherwise). Idempotent."""
+        if self._jieba is not None:
+            return
+        import jieba  # imported late: only Chinese text pays for loading its dictionary
+
+        jieba.setLogLevel(logging.WARNING)
+        # jieba's shared default instance: its dictionary (~0.6 s to load) is read-only data,
+        # and a user dictionary added with jieba.load_userdict then applies here too.
+        jieba.dt.initialize()  # locked and idempotent inside jieba
+        self._jieba = jieba.dt
+
+    @property
+    def dictionary_loaded(self) -> bool:
+        return self._jieba is not None
+
     def _segment(self, run: str) -> list[str]:
         if len(run) == 1:
             return [run]
         if self._jieba is None:
-            import jieba  # imported late: only Chinese text pays for loading its dictionary
-
-            jieba.setLogLevel(logging.WARNING)
-            # jieba's shared default instance: its dictionary (~0.6 s to load) is read-only data,
-            # and a user dictionary added with jieba.load_userdict then applies here too.
-            jieba.dt.initialize()  # locked and idempotent inside jieba
-            self._jieba = jieba.dt
+            self.load_dictionary()
         return self._jieba.lcut(run, HMM=True)

@@ -9,6 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
+import threading
+
 import faiss
 import numpy as np
 
@@ -16,6 +18,8 @@ __all__ = ["FaissIndex", "IndexKind"]
 
 IndexKind = Literal["flat", "hnsw"]
 
+
+_thread_state = threading.local()
 
 class FaissIndex:
     """Vectors must be L2-normalised float32 so that inner product is cosine. The caller locks."""
@@ -109,6 +113,11 @@ class FaissIndex:
         k = max(1, min(k, len(self)))
         if len(self) == 0:
             return np.zeros((len(queries), k), np.float32), np.full((len(queries), k), -1, np.int64)
+        # The OpenMP thread count is per calling thread: the server searches from its own worker
+        # thread, where faiss would otherwise start a team that only spin-waits for tiny batches.
+        if getattr(_thread_state, "omp", None) is None:
+            faiss.omp_set_num_threads(1)
+            _thread_state.omp = 1
         params = None
         if self.kind == "hnsw":
             sel = faiss.IDSelectorNot(faiss.IDSelectorBatch(np.fromiter(self._removed, np.int64))) if self._removed else None

@@ -50,7 +50,9 @@ class DialogueEngine:
             if key and (seen := await self.store.replies_to_duplicate(key)):
                 return self._outbound(msg, seen[0], seen[1])
             idle = timedelta(hours=self.settings.dialogue.idle_close_hours)
-            conv = await self.store.current(msg.channel, msg.user_id, msg.language, idle_close=idle)
+            conv = await self.store.current(
+                msg.channel, msg.user_id, msg.language, idle_close=idle, person_id=msg.person_id
+            )
             payload = parse_payload(text)
             fallback = conv.language or msg.language or self.settings.dialogue.default_language
             # A button press ("/feedback:yes:...") says nothing about the customer's language.

@@ -46,6 +46,9 @@ class InboundMessage:
     attachments: tuple[Attachment, ...] = ()
     metadata: Mapping[str, Any] = field(default_factory=dict)
     language: str = ""  # hint from the channel (widget UI language, Telegram language_code)
+    # The company's own id of this person, verified by the channel (a token the company signed):
+    # links the same person's conversations across channels for agents. Empty when anonymous.
+    person_id: str = ""
     received_at: datetime = field(default_factory=utcnow)
     raw: Mapping[str, Any] | None = None
 

@@ -101,6 +101,7 @@ class TelegramChannelSettings(_Section):
     webhook_path: str = "/webhooks/telegram"
     webhook_url: str = ""  # public https URL of webhook_path; when set, setWebhook runs at start
     poll_timeout_seconds: int = Field(30, ge=0, le=50)
+    api_timeout_seconds: float = Field(5.0, gt=0)  # per Bot API call (PTB's default); a timeout is retried
     # Telegram's limits: about 1 message per second per chat and 30 per second overall.
     per_chat_interval_seconds: float = Field(1.0, ge=0)
     global_per_second: int = Field(30, ge=1)
@@ -120,6 +121,7 @@ class WeChatChannelSettings(_Section):
     handoff: Literal["console", "wechat_kf"] = "console"  # wechat_kf: WeChat's own multi-agent system
     kf_account: str = ""  # optional fixed WeChat kf account for transfer_customer_service
     reply_window_hours: int = Field(48, ge=1)
+    api_timeout_seconds: float = Field(10.0, gt=0)  # per API call; a timed-out agent message is reported
     option_ttl_seconds: int = Field(24 * 3600, ge=60)  # how long "reply 1, 2, 3" choices stay valid
 
 
@@ -131,6 +133,7 @@ class WeComChannelSettings(_Section):
     max_clock_skew_seconds: int = Field(300, ge=1)
     handoff: Literal["console", "wecom"] = "console"  # wecom: hand to WeCom servicers (service_state/trans)
     servicer_userid: str = ""  # with handoff=wecom: a servicer to assign (state 3); empty = queue (state 2)
+    api_timeout_seconds: float = Field(10.0, gt=0)  # per API call (sync_msg, send_msg, ...)
     option_ttl_seconds: int = Field(24 * 3600, ge=60)
 
 

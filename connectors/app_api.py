@@ -238,6 +238,7 @@ class AppChannel(Channel):
             message_id=client_id,  # the engine scopes dedupe by channel and user, so ids cannot collide
             metadata=metadata,
             language=identity.language,
+            person_id=identity.user_id,
             raw=dict(data),
         )
 

@@ -49,6 +49,7 @@ from aiohttp import WSCloseCode, WSMsgType, web
 
 from bot.errors import InvalidMessage
 from bot.messages import Button, InboundMessage, OutboundMessage, TranscriptMessage, utcnow
+from connectors.app_token import AppTokenError, verify_app_token
 from connectors.channel import Channel, ChannelContext
 
 log = logging.getLogger(__name__)
@@ -129,6 +130,8 @@ class WebChannel(Channel):
 
     def __init__(self, context: ChannelContext) -> None:
         super().__init__(context)
+        # Verified company ids of logged-in visitors (from the widget's data-identity token).
+        self._persons: dict[str, str] = {}
         # Open sockets per visitor: one visitor may have several tabs.
         self._sockets: dict[str, set[web.WebSocketResponse]] = {}
 
@@ -166,6 +169,9 @@ class WebChannel(Channel):
         if not _VISITOR_RE.fullmatch(visitor):
             visitor = secrets.token_urlsafe(18)
         lang = self._language(request.query.get("lang"))
+        person = self._verified_person(request.query.get("identity", ""))
+        if person:
+            self._persons[visitor] = person
         self._sockets.setdefault(visitor, set()).add(ws)
         try:
             await self._send(ws, {"type": "welcome", "visitor": visitor, "max_chars": settings.server.max_message_chars})
@@ -189,7 +195,23 @@ class WebChannel(Channel):
             sockets.discard(ws)
             if not sockets:
                 self._sockets.pop(visitor, None)
+                self._persons.pop(visitor, None)
         return ws
+
+    def _verified_person(self, token: str) -> str:
+        """The company's id of a logged-in shopper, from a token its backend signed (as for the app
+        channel, with KEFU_APP_TOKEN_SECRET); "" for anonymous visitors or a token that fails."""
+        secret = self.context.settings.secrets.app_token_secret
+        if not token or secret is None:
+            return ""
+        try:
+            identity = verify_app_token(
+                token, secret.get_secret_value(), self.context.settings.channels.app.token_max_age_seconds
+            )
+        except AppTokenError as exc:
+            log.info("web: identity token refused (%s); the visitor stays anonymous", exc)
+            return ""
+        return identity.user_id
 
     def _language(self, value: Any) -> str:
         return value if value in _LANGUAGES else self.context.settings.dialogue.default_language
@@ -228,6 +250,7 @@ class WebChannel(Channel):
             text=data["text"],
             message_id=client_id,
             language=self._language(data["lang"]) if data["lang"] else lang,
+            person_id=self._persons.get(visitor, ""),
             metadata={"client_id": client_id, **({"button_title": data["title"]} if data["title"] else {})},
             raw={"type": "message", "id": client_id, "text": data["text"], "title": data["title"]},
         )

@@ -55,7 +55,8 @@ async def context(services: Services, conv: ConversationRecord, reply_window: di
     transcript = await services.conversations.transcript(conv.id)
     handoff = await services.handoffs.current(conv.id)
     previous = []
-    for old in await services.conversations.list(customer_id=conv.customer_id, limit=20):
+    linked = await services.conversations.linked_customers(conv.customer_id)
+    for old in await services.conversations.list(customer_id=linked, limit=20):
         if old.id != conv.id:
             messages = await services.conversations.transcript(old.id, limit=100)
             previous.append(

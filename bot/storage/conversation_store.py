@@ -66,7 +66,8 @@ class ConversationStore:
         self.db = db
 
     async def current(
-        self, channel: str, user_id: str, language: str = "", idle_close: timedelta | None = None
+        self, channel: str, user_id: str, language: str = "", idle_close: timedelta | None = None,
+        person_id: str = "",
     ) -> ConversationRecord:
         """The customer's open conversation, creating customer and conversation if needed.
 
@@ -75,6 +76,13 @@ class ConversationStore:
         """
         now = utcnow()
         async with self.db.engine.begin() as conn:
+            if person_id:
+                await conn.execute(
+                    update(customers)
+                    .where(customers.c.channel == channel, customers.c.channel_user_id == user_id)
+                    .where(customers.c.person_id.is_distinct_from(person_id))
+                    .values(person_id=person_id)
+                )
             row = (await conn.execute(_open_conversation_query(channel, user_id))).first()
             if row is not None and idle_close and row.state == "bot" and now - aware(row.updated_at) > idle_close:
                 await conn.execute(
@@ -95,7 +103,8 @@ class ConversationStore:
                 await conn.execute(
                     insert(customers).values(
                         id=customer_id, channel=channel, channel_user_id=user_id, display_name="",
-                        language=language, profile={}, created_at=now, last_seen_at=now,
+                        language=language, profile={}, person_id=person_id or None, created_at=now,
+                        last_seen_at=now,
                     )
                 )
             conversation_id = new_id()
@@ -159,12 +168,21 @@ class ConversationStore:
         return {
             "id": row.id, "channel": row.channel, "channel_user_id": row.channel_user_id,
             "display_name": row.display_name, "language": row.language, "profile": row.profile or {},
-            "conversations": count, "created_at": iso(row.created_at),
+            "person_id": row.person_id, "conversations": count, "created_at": iso(row.created_at),
         }
 
+    async def linked_customers(self, customer_id: str) -> list[str]:
+        """This customer and every customer of the same verified person, on any channel."""
+        async with self.db.engine.connect() as conn:
+            person = (await conn.execute(select(customers.c.person_id).where(customers.c.id == customer_id))).scalar()
+            if not person:
+                return [customer_id]
+            rows = (await conn.execute(select(customers.c.id).where(customers.c.person_id == person))).all()
+        return [r.id for r in rows]
+
     async def list(
-        self, states: tuple[str, ...] | None = None, agent_id: str | None = None, customer_id: str | None = None,
-        limit: int = 200,
+        self, states: tuple[str, ...] | None = None, agent_id: str | None = None,
+        customer_id: str | list[str] | None = None, limit: int = 200,
     ) -> list[ConversationRecord]:
         """Conversations, most recently active first."""
         query = _conversation_query().order_by(conversations.c.updated_at.desc()).limit(limit)
@@ -172,7 +190,9 @@ class ConversationStore:
             query = query.where(conversations.c.state.in_(states))
         if agent_id:
             query = query.where(conversations.c.agent_id == agent_id)
-        if customer_id:
+        if isinstance(customer_id, list):
+            query = query.where(conversations.c.customer_id.in_(customer_id))
+        elif customer_id:
             query = query.where(conversations.c.customer_id == customer_id)
         async with self.db.engine.connect() as conn:
             rows = (await conn.execute(query)).all()

@@ -43,9 +43,13 @@ customers = Table(
     Column("display_name", String(200), nullable=False, default=""),
     Column("language", String(8), nullable=False, default=""),
     Column("profile", JSON, nullable=False, default=dict),
+    # The company's id of the person (verified by a signed token), shared by their customers on
+    # every channel they used; empty for anonymous visitors and chat-app users.
+    Column("person_id", String(191), nullable=True),
     Column("created_at", Timestamp, nullable=False),
     Column("last_seen_at", Timestamp, nullable=False),
     UniqueConstraint("channel", "channel_user_id", name="uq_customers_channel_user"),
+    Index("ix_customers_person_id", "person_id"),
 )
 
 # state: bot | queued | agent | closed (handoff builds on these)

@@ -1,7 +1,8 @@
 /* kefu web chat widget. Embed it on any page with one tag:
  *   <script src="https://shop.example.com/widget.js" data-lang="auto"></script>
  * data-server (default: where this script came from), data-lang zh|en|auto, data-title,
- * data-title-zh, data-title-en, data-color (accent), data-open="true" (start opened).
+ * data-title-zh, data-title-en, data-color (accent), data-open="true" (start opened),
+ * data-identity (a token the shop's backend signs for a logged-in customer; see README).
  * Everything lives in a shadow root so host-page CSS cannot leak in or out. Message text is only
  * ever set with textContent: it is never parsed as HTML. The WebSocket protocol is documented in
  * connectors/web.py.
@@ -291,7 +292,10 @@
   function connect() {
     clearTimeout(retryTimer);
     setState("connecting");
-    const url = `${server.replace(/^http/, "ws")}/ws?visitor=${encodeURIComponent(visitor)}&lang=${lang}`;
+    // data-identity: a short-lived token the shop's backend signs for a logged-in customer, so agents
+    // see this person's conversations from the app too. Anonymous visitors have none.
+    const identity = cfg.identity ? `&identity=${encodeURIComponent(cfg.identity)}` : "";
+    const url = `${server.replace(/^http/, "ws")}/ws?visitor=${encodeURIComponent(visitor)}&lang=${lang}${identity}`;
     const ws = new WebSocket(url);
     socket = ws;
     ws.addEventListener("open", () => { attempt = 0; setState("online"); });

@@ -106,3 +106,15 @@ async def test_an_idle_bot_conversation_is_closed_and_a_new_one_starts(database)
     assert (await store.get(first.id)).state == "closed"
     older = await store.list(customer_id=second.customer_id)
     assert {c.id for c in older} == {first.id, second.id}
+
+
+async def test_customers_of_one_verified_person_are_linked_across_channels(database):
+    store = ConversationStore(database)
+    app_conv = await store.current("app", "u-42", person_id="person-42")
+    web_conv = await store.current("web", "visitor-abc")  # anonymous at first
+    assert await store.linked_customers(web_conv.customer_id) == [web_conv.customer_id]
+    await store.current("web", "visitor-abc", person_id="person-42")  # logs in later
+    linked = set(await store.linked_customers(web_conv.customer_id))
+    assert linked == {app_conv.customer_id, web_conv.customer_id}
+    other = await store.current("web", "visitor-xyz")
+    assert await store.linked_customers(other.customer_id) == [other.customer_id]

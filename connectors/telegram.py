@@ -22,7 +22,7 @@ from typing import Any
 
 from aiohttp import web
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.request import HTTPXRequest
 
 from bot.errors import InvalidMessage
@@ -44,6 +44,11 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_TEXT = 4096  # UTF-16 code units
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
 _SEEN_SECONDS = 24 * 3600  # Telegram keeps unconfirmed updates for 24 h
+_NETWORK_DETAIL = {
+    "TimedOut": "Telegram 多次未及时答复，消息可能已送达也可能没有 / Telegram did not answer in time, even after retries: "
+                "the message may or may not have arrived.",
+    "NetworkError": "无法连接 Telegram / Telegram could not be reached, even after retries.",
+}
 _EXPIRED = {"zh": "这个选项已过期，请重新提问。", "en": "This option has expired; please ask again."}
 
 
@@ -62,7 +67,9 @@ class TelegramChannel(Channel):
             token,
             base_url=f"{base}/bot",
             base_file_url=f"{base}/file/bot",
-            request=HTTPXRequest(connection_pool_size=32),
+            request=HTTPXRequest(connection_pool_size=32, connect_timeout=self.config.api_timeout_seconds,
+                                 read_timeout=self.config.api_timeout_seconds,
+                                 write_timeout=self.config.api_timeout_seconds),
             get_updates_request=HTTPXRequest(read_timeout=self.config.poll_timeout_seconds + 10.0),
         )
         self.store = open_dedupe_store(context.settings.shared_store_url)
@@ -104,6 +111,9 @@ class TelegramChannel(Channel):
             await self._send_reply(message.user_id, message)
         except (Forbidden, BadRequest) as exc:  # blocked by the user, chat gone: the agent must know
             raise await self.failures.record(message.user_id, type(exc).__name__, exc.message, message.message_id)
+        except NetworkError as exc:  # still failing after the sender's retries (TimedOut included)
+            detail = _NETWORK_DETAIL.get(type(exc).__name__, _NETWORK_DETAIL["NetworkError"])
+            raise await self.failures.record(message.user_id, type(exc).__name__, detail, message.message_id)
         await self.failures.clear(message.user_id)
 
     # --- inbound ------------------------------------------------------------------------

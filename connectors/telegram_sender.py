@@ -58,6 +58,8 @@ class TelegramSender:
             except BadRequest:
                 raise  # our request is wrong (e.g. chat not found): retrying cannot help
             except NetworkError as exc:  # includes TimedOut
+                # A timed-out call may have reached Telegram: the retry makes delivery at-least-once
+                # (Telegram has no idempotency key), which beats an agent's reply silently lost.
                 failures += 1
                 if failures > NETWORK_RETRIES:
                     raise

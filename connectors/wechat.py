@@ -78,7 +78,7 @@ class WeChatChannel(Channel):
         access = WeChatToken(self.store, lambda: context.http, f"{base}/cgi-bin/token",
                              {"grant_type": "client_credential", "appid": cfg.app_id, "secret": app_secret},
                              f"wechat:token:{cfg.app_id}")
-        self.api = WeChatApi(lambda: context.http, base, access)
+        self.api = WeChatApi(lambda: context.http, base, access, cfg.api_timeout_seconds)
         self.failures = DeliveryLog(self.store, self.name, context.delivery_failed)
         self.options = NumberedOptions(self.store, self.name, cfg.option_ttl_seconds)
         self._outbox = KeyedWorker("wechat-send")  # customer-service messages in order per customer

@@ -14,11 +14,12 @@ import aiohttp
 
 from connectors.wechat_token import TokenUnavailable, WeChatToken
 
-__all__ = ["WeChatApi", "WeChatApiError", "ERRORS"]
+__all__ = ["WeChatApi", "WeChatApiError", "ERRORS", "NETWORK_ERROR", "TIMED_OUT"]
 
 TOKEN_DEAD = {40001, 40014, 42001}  # invalid / invalid (WeCom) / expired access_token
 NETWORK_ERROR = -2  # ours, not WeChat's: the call did not complete
 NO_TOKEN = -3
+TIMED_OUT = -4  # ours: no answer within the timeout, so WeChat may or may not have sent the message
 
 # What an agent should read when WeChat refuses a message.
 ERRORS = {
@@ -29,6 +30,7 @@ ERRORS = {
     95001: "发送消息数量已达上限 / The kf message limit is reached.",
     95018: "会话已转人工或已结束，不能发送 / The WeCom session is with a servicer or ended.",
     NETWORK_ERROR: "无法连接微信服务器 / WeChat could not be reached.",
+    TIMED_OUT: "微信未及时答复：消息可能已送达，也可能没有 / WeChat did not answer in time: the message may or may not have arrived.",
     NO_TOKEN: "无法获取 access_token（检查 AppSecret 和 IP 白名单） / No access_token: check the secret and IP whitelist.",
 }
 
@@ -77,7 +79,9 @@ class WeChatApi:
             async with self._http().post(url, params={"access_token": token}, data=payload, timeout=self.timeout,
                                          headers={"Content-Type": "application/json; charset=utf-8"}) as resp:
                 data = json.loads(await resp.text())
-        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
+        except asyncio.TimeoutError as exc:  # before ClientError: aiohttp's timeouts are both
+            raise WeChatApiError(TIMED_OUT, repr(exc)) from None
+        except (aiohttp.ClientError, ValueError) as exc:
             raise WeChatApiError(NETWORK_ERROR, repr(exc)) from None
         if not isinstance(data, dict):
             raise WeChatApiError(NETWORK_ERROR, f"unexpected answer: {data!r}")

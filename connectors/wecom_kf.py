@@ -14,7 +14,6 @@ The customer's id on this channel is `<open_kfid>/<external_userid>`: one conver
 """
 from __future__ import annotations
 
-import asyncio
 import logging
 import secrets
 
@@ -67,7 +66,7 @@ class WeComKfChannel(Channel):
         base = cfg.api_base_url.rstrip("/")
         access = WeChatToken(self.store, lambda: context.http, f"{base}/cgi-bin/gettoken",
                              {"corpid": cfg.corp_id, "corpsecret": corp_secret}, f"wecom:token:{cfg.corp_id}")
-        self.api = WeChatApi(lambda: context.http, base, access)
+        self.api = WeChatApi(lambda: context.http, base, access, cfg.api_timeout_seconds)
         self.failures = DeliveryLog(self.store, self.name, context.delivery_failed)
         self._pulls = KeyedWorker("wecom-sync")
 

@@ -2,7 +2,8 @@
 
 PTB posts form fields (nested objects such as reply_markup as JSON strings) to
 `/bot<token>/<method>`; this server answers like Telegram does, including
-`429 {"parameters": {"retry_after": n}}` and `403 Forbidden` when a test queues them.
+`429 {"parameters": {"retry_after": n}}` and `403 Forbidden` when a test queues them, and can
+hang a call past the client's timeout (`hang`).
 """
 from __future__ import annotations
 
@@ -26,8 +27,11 @@ class FakeTelegramServer:
         self.updates: list[dict[str, Any]] = []
         self._new_update = asyncio.Event()
         self._message_ids = iter(range(1000, 10**9))
+        self.hangs: dict[str, list[float]] = defaultdict(list)
+        self._released = asyncio.Event()
         self.app = web.Application()
         self.app.router.add_post("/bot{token}/{method}", self._handle)
+        self.app.on_shutdown.append(self._release)  # held answers must not delay the test's teardown
 
     # --- test controls ------------------------------------------------------------------
 
@@ -38,6 +42,13 @@ class FakeTelegramServer:
         if status == 429:
             body["parameters"] = {"retry_after": retry_after}
         self.errors[method].extend([(status, body)] * times)
+
+    def hang(self, method: str, seconds: float, times: int = 1) -> None:
+        """The next `times` calls of `method` are carried out, but answered only after `seconds`.
+
+        This is the ambiguous timeout: Telegram did send the message, the client never learns it.
+        """
+        self.hangs[method].extend([seconds] * times)
 
     def push_update(self, update: dict[str, Any]) -> None:
         self.updates.append(update)
@@ -57,6 +68,18 @@ class FakeTelegramServer:
         if self.errors[method]:
             status, body = self.errors[method].pop(0)
             return web.json_response(body, status=status)
+        response = await self._answer(method, fields)
+        if self.hangs[method]:
+            try:
+                await asyncio.wait_for(self._released.wait(), self.hangs[method].pop(0))
+            except asyncio.TimeoutError:
+                pass
+        return response
+
+    async def _release(self, _app: web.Application) -> None:
+        self._released.set()
+
+    async def _answer(self, method: str, fields: dict[str, Any]) -> web.Response:
         if method == "getUpdates":
             return _ok(await self._get_updates(fields))
         if method == "sendMessage":

@@ -1,6 +1,7 @@
 """Local stand-ins for the far side: WeChat's API (token, customer-service messages) and a slow
 Rasa action server. Both record what they receive; the WeChat fake can answer with WeChat's
-error codes (45015, 40001, 42001, ...) and invalidate its token like WeChat does."""
+error codes (45015, 40001, 42001, ...), invalidate its token like WeChat does, and hang a call
+past the client's timeout (`hang`)."""
 from __future__ import annotations
 
 import asyncio
@@ -22,9 +23,27 @@ class FakeWeChatServer:
         self.calls: list[tuple[str, dict[str, Any]]] = []  # (path, body), errors included
         self.sent: list[dict[str, Any]] = []  # customer-service messages WeChat accepted
         self.errors: dict[str, list[tuple[int, str]]] = defaultdict(list)
+        self.hangs: dict[str, list[float]] = defaultdict(list)
+        self._released = asyncio.Event()
         self.app = web.Application()
         self.app.router.add_get("/cgi-bin/token", self._token)
         self.app.router.add_post("/cgi-bin/message/custom/send", self._custom_send)
+        self.app.on_shutdown.append(self._release)  # held answers must not delay the test's teardown
+
+    def hang(self, path: str, seconds: float, times: int = 1) -> None:
+        """The next `times` calls of `path` are carried out, but answered only after `seconds`:
+        WeChat sent the message, the client never learns it (the ambiguous timeout)."""
+        self.hangs[path].extend([seconds] * times)
+
+    async def _release(self, _app: web.Application) -> None:
+        self._released.set()
+
+    async def _hold(self, path: str) -> None:
+        if self.hangs[path]:
+            try:
+                await asyncio.wait_for(self._released.wait(), self.hangs[path].pop(0))
+            except asyncio.TimeoutError:
+                pass
 
     def fail(self, path: str, errcode: int, errmsg: str = "error", times: int = 1) -> None:
         self.errors[path].extend([(errcode, errmsg)] * times)
@@ -52,6 +71,7 @@ class FakeWeChatServer:
         if self.errors["message/custom/send"]:
             return _err(*self.errors["message/custom/send"].pop(0))
         self.sent.append(body)
+        await self._hold("message/custom/send")
         return _err(0, "ok")
 
 

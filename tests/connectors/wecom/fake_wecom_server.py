@@ -1,7 +1,9 @@
 """A local stand-in for WeCom's kf API: serves messages to sync_msg page by page (the cursor is
-an index), records send_msg / service_state calls, and can answer with WeCom's error codes."""
+an index), records send_msg / service_state calls, can answer with WeCom's error codes and hang a call past
+the client's timeout (`hang`)."""
 from __future__ import annotations
 
+import asyncio
 import json
 from collections import defaultdict
 from typing import Any
@@ -21,9 +23,20 @@ class FakeWeComServer:
         self.sent: list[dict[str, Any]] = []
         self.errors: dict[str, list[int]] = defaultdict(list)
         self.token_fetches = 0
+        self.hangs: dict[str, list[float]] = defaultdict(list)
+        self._released = asyncio.Event()
         self.app = web.Application()
         self.app.router.add_get("/cgi-bin/gettoken", self._token)
         self.app.router.add_post("/cgi-bin/kf/{action:.+}", self._kf)
+        self.app.on_shutdown.append(self._release)  # held answers must not delay the test's teardown
+
+    def hang(self, path: str, seconds: float, times: int = 1) -> None:
+        """The next `times` calls of `path` (e.g. "kf/send_msg") are carried out, but answered only
+        after `seconds`: WeCom did the work, the client never learns it (the ambiguous timeout)."""
+        self.hangs[path].extend([seconds] * times)
+
+    async def _release(self, _app: web.Application) -> None:
+        self._released.set()
 
     def fail(self, path: str, errcode: int, times: int = 1) -> None:
         self.errors[path].extend([errcode] * times)
@@ -49,6 +62,15 @@ class FakeWeComServer:
             return _answer(40014, "invalid access_token")
         if self.errors[path]:
             return _answer(self.errors[path].pop(0), "error")
+        response = self._carry_out(path, body)
+        if self.hangs[path]:
+            try:
+                await asyncio.wait_for(self._released.wait(), self.hangs[path].pop(0))
+            except asyncio.TimeoutError:
+                pass
+        return response
+
+    def _carry_out(self, path: str, body: dict[str, Any]) -> web.Response:
         if path == "kf/sync_msg":
             kfid, start = body["open_kfid"], int(body.get("cursor") or 0)
             page = self.messages[kfid][start:start + self.page_size]

@@ -1,4 +1,9 @@
-"""FAQ search: dense + lexical retrieval, fused and calibrated, with an answer/clarify/no_answer decision.
+"""FAQ search: dense + lexical retrieval and a learned intent head, calibrated, with an
+answer/clarify/no_answer decision.
+
+The head (intent_head.py) ranks the entries it was fitted on; entries published or edited since
+are ranked by the dense + lexical fusion until a background refit (head_trainer.py) swaps in a
+new head, so an edit is searchable at once.
 
 Thread safety: one writer and any number of readers. Encoding (the slow part) happens outside
 the lock; index reads and writes happen under it, and `build` swaps in a finished index at once.
@@ -19,11 +24,14 @@ from knowledge.calibration import calibrate
 from knowledge.decision import Decider
 from knowledge.embedder import Embedder
 from knowledge.fusion import Fusion, LinearFusion
+from knowledge.head_fusion import HeadFusion
+from knowledge.head_trainer import HeadTrainer, snapshot, stale_entries
 from knowledge.index_cache import IndexCache
-from knowledge.phrasing_index import PhrasingIndex, Pool
+from knowledge.intent_head import HeadConfig, IntentHead
+from knowledge.phrasing_index import PhrasingIndex
 from knowledge.settings import KnowledgeSettings
-from knowledge.tokenizer import Tokenizer, cjk_share, has_cjk
-from knowledge.types import Candidate, FaqEntry, SearchResult
+from knowledge.tokenizer import Tokenizer, has_cjk
+from knowledge.types import FaqEntry, SearchResult
 
 __all__ = ["Retriever"]
 
@@ -46,6 +54,11 @@ class Retriever:
         self._lock = threading.Lock()
         self._index = self._new_index("flat")
         self._fusion: Fusion = LinearFusion()
+        self._head = HeadFusion(None, self._fusion)
+        config = HeadConfig(embeddings=settings.head_embeddings, min_calibration=settings.head_min_held_out)
+        self._trainer = HeadTrainer(config, settings.intent_head)
+        self._key_dir: Path | None = None  # cache directory of the built version's index
+        self._content: str | None = None  # content of the built version; None once edited
         self.version: str | None = None
 
     def __len__(self) -> int:
@@ -59,6 +72,18 @@ class Retriever:
     @property
     def fusion(self) -> Fusion:
         return self._fusion
+
+    @property
+    def head(self) -> IntentHead | None:
+        return self._head.head
+
+    @property
+    def trainer(self) -> HeadTrainer:
+        return self._trainer
+
+    def wait_for_head(self, timeout: float | None = None) -> bool:
+        """Block until no background fit of the head is running (False if `timeout` passed)."""
+        return self._trainer.wait(timeout)
 
     # -- writing ---------------------------------------------------------------------------------
 
@@ -77,7 +102,8 @@ class Retriever:
             hit = self._cache.load(version, model, kind, self._tokenizer, **self._index_args())
             if hit is not None and hit[1].get("content") == content:
                 index, meta = hit
-                self._swap(index, LinearFusion.from_dict(meta["fusion"]), version)
+                self._install(index, LinearFusion.from_dict(meta["fusion"]), version, content,
+                              self._cache.key_dir(version, model, kind))
                 log.info("loaded cached index for KB version %s (%d entries)", version, len(index))
                 self._preload_dictionary(items)
                 return
@@ -92,9 +118,10 @@ class Retriever:
         fusion = calibrate(
             index, LinearFusion(), self._settings.candidates, self._settings.calibration_queries
         )
+        key_dir = None
         if self._cache is not None:
-            self._cache.save(index, version, model, kind, {"content": content, "fusion": fusion.to_dict()})
-        self._swap(index, fusion, version)
+            key_dir = self._cache.save(index, version, model, kind, {"content": content, "fusion": fusion.to_dict()})
+        self._install(index, fusion, version, content, key_dir)
         log.info("built index for KB version %s: %d entries, %d phrasings (%d embedded)",
                  version, len(items), n_texts, len(unique))
 
@@ -113,11 +140,16 @@ class Retriever:
         vectors = np.array([known[t] for t in texts], dtype=np.float32)
         with self._lock:
             self._index.put(entry.id, texts, vectors)
+            self._edited(entry.id)
+        self._trainer.schedule(self._refit)
 
     def remove(self, entry_id: str) -> None:
         """Remove an entry; unknown ids are ignored (deleting an unpublished entry is normal)."""
         with self._lock:
-            self._index.delete(entry_id)
+            if not self._index.delete(entry_id):
+                return
+            self._edited(entry_id)
+        self._trainer.schedule(self._refit)
 
     # -- reading ---------------------------------------------------------------------------------
 
@@ -140,17 +172,18 @@ class Retriever:
         stripped = [texts[i].strip() for i in live]
         queries = self._encode(stripped, False)
         per_path = self._settings.candidates
+        keep = max(k, self._settings.max_clarify_options)
         with self._lock:
-            index, fusion = self._index, self._fusion
+            index, head = self._index, self._head
             if not len(index):
                 return results
-            # one faiss search and one sparse product for the whole batch; the rest is per query
-            _, hits = index.dense.search(queries, index.dense_fetch(per_path))
+            # one faiss search, one sparse product and one head product for the whole batch
+            sims, hits = index.dense.search(queries, index.dense_fetch(per_path))
             lexical = index.lexical.scores_batch(stripped)
-            for row, (i, text) in enumerate(zip(live, stripped)):
-                pool = index.pool(queries[row], hits[row], lexical[row], per_path)
-                ranked = _rank(pool, fusion, cjk_share(text), index, max(k, self._settings.max_clarify_options))
-                results[i] = self._decider.decide(ranked, k)
+            pools = [index.pool(queries[row], hits[row], lexical[row], per_path) for row in range(len(live))]
+            ranked = head.rank_batch(stripped, queries, sims, pools, index, keep)
+            for row, i in enumerate(live):
+                results[i] = self._decider.decide(ranked[row], k)
         return results
 
     # -- internals -------------------------------------------------------------------------------
@@ -168,9 +201,43 @@ class Retriever:
             return
         threading.Thread(target=self._tokenizer.load_dictionary, name="kefu-jieba", daemon=True).start()
 
-    def _swap(self, index: PhrasingIndex, fusion: Fusion, version: str) -> None:
+    def _install(self, index: PhrasingIndex, fusion: Fusion, version: str, content: str, key_dir: Path | None) -> None:
+        """Swap in a built index with the best head at hand: the cached one of this content, a
+        fresh fit when there is nothing to serve yet, else the previous head until a refit."""
+        head = self._trainer.load(key_dir, content) if key_dir is not None else None
+        refit = False
+        if head is None and self._trainer.enabled:
+            head = self._head.head
+            if head is None:
+                head = self._trainer.fit(snapshot(index))
+                if head is not None and key_dir is not None:
+                    self._trainer.save(head, key_dir, content)
+            else:
+                refit = True
         with self._lock:
             self._index, self._fusion, self.version = index, fusion, version
+            self._key_dir, self._content = key_dir, content
+            self._head = HeadFusion(head, fusion, stale_entries(head, index))
+        if refit:
+            self._trainer.schedule(self._refit)
+
+    def _edited(self, entry_id: str) -> None:
+        """After an upsert/remove (lock held): the head no longer answers for the entry."""
+        self._content = None  # the cached head of the version no longer matches
+        self._head = self._head.with_stale(entry_id)
+
+    def _refit(self) -> None:
+        """Background job: fit a head on the index as it is now and swap it in."""
+        with self._lock:
+            index, content, key_dir = self._index, self._content, self._key_dir
+            data = snapshot(index)
+        head = self._trainer.fit(data)
+        with self._lock:
+            # entries edited while fitting come out stale: the linear fusion keeps them
+            self._head = HeadFusion(head, self._fusion, stale_entries(head, self._index))
+            unchanged = self._index is index and self._content == content and content is not None
+        if head is not None and unchanged and key_dir is not None:
+            self._trainer.save(head, key_dir, content)
 
     def _encode(self, texts: Sequence[str], progress: bool) -> np.ndarray:
         dim = self._embedder.dim
@@ -183,25 +250,6 @@ class Retriever:
                 f"expected ({len(texts)}, {dim})"
             )
         return vectors
-
-
-def _rank(pool: Pool, fusion: Fusion, cjk: float, index: PhrasingIndex, keep: int) -> list[Candidate]:
-    if not pool.entry_ids:
-        return []
-    dense, lexical = pool.entry_max()
-    scores = fusion.rank_scores(dense, lexical, cjk)
-    order = np.argsort(-scores, kind="stable")[:keep]
-    conf = fusion.confidences(scores[order], fusion.null_score(cjk))
-    # the matched phrasing is the one whose own fused score is best within its entry
-    per_phrasing = fusion.rank_scores(pool.dense, pool.lexical, cjk)
-    ends = np.append(pool.starts[1:], len(pool.phrasing_ids))
-    out = []
-    for c, e in zip(conf, order):
-        best = pool.starts[e] + int(np.argmax(per_phrasing[pool.starts[e] : ends[e]]))
-        out.append(Candidate(pool.entry_ids[e], float(c), index.phrasing(int(pool.phrasing_ids[best]))[1],
-                             float(dense[e]), float(lexical[e])))
-    out.sort(key=lambda c: -c.confidence)  # stable: ties keep the ranking order
-    return out
 
 
 def _published(entries: Sequence[FaqEntry]) -> list[FaqEntry]:

@@ -38,6 +38,15 @@ class KnowledgeSettings(BaseModel):
     candidates: int = Field(10, ge=2, le=200)
     # Held-out phrasings used to calibrate confidence from the KB itself at build time.
     calibration_queries: int = Field(1000, ge=0, le=100_000)
+    # The learned intent head (TF-IDF + linear SVM over the KB's phrasings, see intent_head.py);
+    # off leaves ranking to the dense + lexical fusion alone.
+    intent_head: bool = True
+    # Embedding columns in the head: "auto" drops them when the KB is mostly Chinese (the default
+    # model reads Chinese characters as unknown tokens); "on"/"off" for a model known to read it or not.
+    head_embeddings: Literal["auto", "on", "off"] = "auto"
+    # Held-out phrasings the head's calibration needs; smaller KBs keep the dense + lexical fusion
+    # (their out-of-scope judgement is too noisy: see HeadConfig.min_calibration).
+    head_min_held_out: int = Field(500, ge=1)
     # The knowledge base loaded on first start when the database has none ("" for none).
     demo_kb: str = "knowledge/data/demo_faq.json"
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from contextlib import asynccontextmanager
 from pathlib import Path
 
+from bot.cli_database import migrated_database, run_async
 from bot.settings import Settings
 
 
@@ -26,20 +28,20 @@ def register(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--replace", action="store_true", help="replace the whole knowledge base (default: merge by id)")
     p.add_argument("--draft", action="store_true", help="import as drafts; publish later with `kefu kb publish`")
     p.add_argument("--by", default="cli", help="name recorded in the history (default: %(default)s)")
-    p.set_defaults(handler=_sync(_import))
+    p.set_defaults(handler=run_async(_import))
 
     p = sub.add_parser("export", help="export the knowledge base (format from the file extension)")
     p.add_argument("file", type=Path)
     p.add_argument("--status", choices=["published", "draft", "all"], default="all")
-    p.set_defaults(handler=_sync(_export))
+    p.set_defaults(handler=run_async(_export))
 
     p = sub.add_parser("list", help="list entries")
     p.add_argument("--status", choices=["published", "draft", "all"], default="all")
-    p.set_defaults(handler=_sync(_list))
+    p.set_defaults(handler=run_async(_list))
 
     p = sub.add_parser("publish", help="publish drafts and rebuild the search index")
     p.add_argument("--by", default="cli")
-    p.set_defaults(handler=_sync(_publish))
+    p.set_defaults(handler=run_async(_publish))
 
     p = sub.add_parser(
         "tune",
@@ -50,24 +52,15 @@ def register(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--epochs", type=int, default=1, help="passes over the pairs (default: %(default)s)")
     p.add_argument("--max-pairs", type=int, default=20_000,
                    help="training pairs per epoch at most; bounds the time (default: %(default)s)")
-    p.set_defaults(handler=_sync(_tune))
+    p.set_defaults(handler=run_async(_tune))
 
 
-def _sync(coro_fn):
-    def handler(settings: Settings, args: argparse.Namespace) -> int:
-        return asyncio.run(coro_fn(settings, args))
-
-    return handler
-
-
-async def _open(settings: Settings):
-    from bot.storage import Database
+@asynccontextmanager
+async def _faq_store(settings: Settings):
     from knowledge.faq_store import FaqStore
 
-    settings.server.data_dir.mkdir(parents=True, exist_ok=True)
-    db = Database(settings.database_url)
-    await db.migrate()
-    return db, FaqStore(db.engine)
+    async with migrated_database(settings) as db:
+        yield FaqStore(db.engine)
 
 
 def _status(value: str) -> str | None:
@@ -89,8 +82,7 @@ async def _import(settings: Settings, args: argparse.Namespace) -> int:
         return 2
     if args.draft:
         entries = [_as_draft(e) for e in entries]
-    db, store = await _open(settings)
-    try:
+    async with _faq_store(settings) as store:
         await store.replace_all(entries, by=args.by, mode="replace" if args.replace else "merge")
         print(f"imported {len(entries)} entries from {args.file}")
         if args.draft:
@@ -99,8 +91,6 @@ async def _import(settings: Settings, args: argparse.Namespace) -> int:
             version = await store.version()
             await _index(settings, store, version)
             print(f"live: knowledge base version {version}")
-    finally:
-        await db.close()
     return 0
 
 
@@ -122,8 +112,7 @@ async def _index(settings: Settings, store, version: int) -> None:
 async def _export(settings: Settings, args: argparse.Namespace) -> int:
     from knowledge.formats import write_faq
 
-    db, store = await _open(settings)
-    try:
+    async with _faq_store(settings) as store:
         entries = await store.list_entries(_status(args.status))
         try:
             write_faq(args.file, entries)
@@ -131,42 +120,31 @@ async def _export(settings: Settings, args: argparse.Namespace) -> int:
             print(f"kefu kb export: {exc}", file=sys.stderr)
             return 1
         print(f"exported {len(entries)} entries to {args.file}")
-    finally:
-        await db.close()
     return 0
 
 
 async def _list(settings: Settings, args: argparse.Namespace) -> int:
-    db, store = await _open(settings)
-    try:
+    async with _faq_store(settings) as store:
         entries = await store.list_entries(_status(args.status))
         for e in entries:
             print(f"{e.id}\t{e.status}\t{e.category}\t{e.question}\t({len(e.variants)} variants)")
         print(f"{len(entries)} entries, version {await store.version()}")
-    finally:
-        await db.close()
     return 0
 
 
 async def _publish(settings: Settings, args: argparse.Namespace) -> int:
-    db, store = await _open(settings)
-    try:
+    async with _faq_store(settings) as store:
         version = await store.publish(by=args.by)
         await _index(settings, store, version)
         print(f"published: knowledge base version {version}")
-    finally:
-        await db.close()
     return 0
 
 
 async def _tune(settings: Settings, args: argparse.Namespace) -> int:
     from knowledge.tuning import TuningError, tune_model
 
-    db, store = await _open(settings)
-    try:
+    async with _faq_store(settings) as store:
         entries = await store.list_entries("published")
-    finally:
-        await db.close()
     try:
         result = await asyncio.to_thread(tune_model, settings.knowledge, entries, settings.server.data_dir,
                                          args.epochs, args.max_pairs)

@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import getpass
 import os
 import sys
+from contextlib import asynccontextmanager
 
+from bot.cli_database import migrated_database, run_async
 from bot.settings import Settings
 
 
@@ -27,22 +28,15 @@ def register(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--categories", default="", help="FAQ categories the agent handles, comma separated (default: all)")
     p.add_argument("--capacity", type=int, default=3, help="concurrent conversations (default: %(default)s)")
     p.add_argument("--password-env", metavar="VAR", help="read the password from this environment variable")
-    p.set_defaults(handler=_run(_add))
+    p.set_defaults(handler=run_async(_add))
 
     p = sub.add_parser("passwd", help="set a user's password (same password sources as `add`)")
     p.add_argument("name")
     p.add_argument("--password-env", metavar="VAR")
-    p.set_defaults(handler=_run(_passwd))
+    p.set_defaults(handler=run_async(_passwd))
 
     p = sub.add_parser("list", help="list users")
-    p.set_defaults(handler=_run(_list))
-
-
-def _run(coro_fn):
-    def handler(settings: Settings, args: argparse.Namespace) -> int:
-        return asyncio.run(coro_fn(settings, args))
-
-    return handler
+    p.set_defaults(handler=run_async(_list))
 
 
 def _password(args: argparse.Namespace) -> str | None:
@@ -61,14 +55,12 @@ def _password(args: argparse.Namespace) -> str | None:
     return first
 
 
-async def _store(settings: Settings):
+@asynccontextmanager
+async def _user_store(settings: Settings):
     from bot.auth import UserStore
-    from bot.storage import Database
 
-    settings.server.data_dir.mkdir(parents=True, exist_ok=True)
-    db = Database(settings.database_url)
-    await db.migrate()
-    return db, UserStore(db)
+    async with migrated_database(settings) as db:
+        yield UserStore(db)
 
 
 async def _add(settings: Settings, args: argparse.Namespace) -> int:
@@ -77,18 +69,16 @@ async def _add(settings: Settings, args: argparse.Namespace) -> int:
     password = _password(args)
     if password is None:
         return 2
-    db, store = await _store(settings)
-    try:
-        user = await store.create(
-            args.name, password, args.role, display_name=args.display_name,
-            languages=[x.strip() for x in args.languages.split(",") if x.strip()],
-            categories=[x.strip() for x in args.categories.split(",") if x.strip()], capacity=args.capacity,
-        )
-    except UserError as exc:
-        print(f"kefu users: {exc}", file=sys.stderr)
-        return 1
-    finally:
-        await db.close()
+    async with _user_store(settings) as store:
+        try:
+            user = await store.create(
+                args.name, password, args.role, display_name=args.display_name,
+                languages=[x.strip() for x in args.languages.split(",") if x.strip()],
+                categories=[x.strip() for x in args.categories.split(",") if x.strip()], capacity=args.capacity,
+            )
+        except UserError as exc:
+            print(f"kefu users: {exc}", file=sys.stderr)
+            return 1
     print(f"added {user.role} {user.username}")
     return 0
 
@@ -99,23 +89,18 @@ async def _passwd(settings: Settings, args: argparse.Namespace) -> int:
     password = _password(args)
     if password is None:
         return 2
-    db, store = await _store(settings)
-    try:
-        await store.set_password(args.name, password)
-    except UserError as exc:
-        print(f"kefu users: {exc}", file=sys.stderr)
-        return 1
-    finally:
-        await db.close()
+    async with _user_store(settings) as store:
+        try:
+            await store.set_password(args.name, password)
+        except UserError as exc:
+            print(f"kefu users: {exc}", file=sys.stderr)
+            return 1
     print(f"password of {args.name} changed")
     return 0
 
 
 async def _list(settings: Settings, args: argparse.Namespace) -> int:
-    db, store = await _store(settings)
-    try:
+    async with _user_store(settings) as store:
         for u in await store.list():
             print(f"{u.username}\t{u.role}\t{u.status}\tcapacity {u.capacity}\t{','.join(u.languages)}")
-    finally:
-        await db.close()
     return 0

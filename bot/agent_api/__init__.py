@@ -8,6 +8,7 @@ from pathlib import Path
 from aiohttp import web
 
 from bot.agent_api import auth, conversations, live
+from bot.web_page import page_routes
 
 CONSOLE_DIR = Path(__file__).resolve().parent.parent / "console"
 
@@ -38,12 +39,6 @@ def setup_agent_api(app: web.Application) -> None:
             web.get("/api/agent/tickets", c.list_tickets),
             web.post("/api/agent/tickets/{id}/close", c.close_ticket),
             web.get("/api/agent/ws", live.events),
-            web.get("/console", _console_page),
-            web.get("/console/", _console_page),
-            web.static("/console", CONSOLE_DIR, show_index=False),
+            *page_routes("/console", CONSOLE_DIR),
         ]
     )
-
-
-async def _console_page(_request: web.Request) -> web.FileResponse:
-    return web.FileResponse(CONSOLE_DIR / "index.html", headers={"Cache-Control": "no-cache"})

@@ -44,9 +44,7 @@ async def list_conversations(request: web.Request, user: User) -> web.Response:
 @desk_errors
 async def get_conversation(request: web.Request, user: User) -> web.Response:
     services = request.app[SERVICES]
-    conv = await services.conversations.get(request.match_info["id"])
-    if conv is None or not await services.desk.visible_to(user, conv):
-        raise DeskError(404, "not_found", "没有这个会话 / No such conversation.")
+    conv = await services.desk.visible(user, request.match_info["id"])
     channel = request.app[CHANNEL_MAP].get(conv.channel)
     window = getattr(channel, "reply_window", None)
     reply_window = _window_view(await window(conv.user_id)) if window else None
@@ -94,9 +92,7 @@ async def resolve(request: web.Request, user: User) -> web.Response:
 async def add_note(request: web.Request, user: User) -> web.Response:
     text = await _text(request)
     services = request.app[SERVICES]
-    conv = await services.conversations.get(request.match_info["id"])
-    if conv is None or not await services.desk.visible_to(user, conv):
-        raise DeskError(404, "not_found", "没有这个会话 / No such conversation.")
+    conv = await services.desk.visible(user, request.match_info["id"])
     note = await services.records.add_note(conv.id, user.id, text)
     return web.json_response({"note": note}, status=201)
 

@@ -7,6 +7,7 @@ from aiohttp import web
 
 from bot.dashboard_api import views
 from bot.dashboard_api.csv_table import CsvTable
+from bot.web_page import page_routes
 
 DASHBOARD_DIR = Path(__file__).resolve().parent.parent / "dashboard"
 
@@ -19,12 +20,6 @@ def setup_dashboard(app: web.Application) -> None:
         [
             web.get("/api/dashboard/report", views.report),
             web.get("/api/dashboard/report/{table}", views.table),
-            web.get("/dashboard", _page),
-            web.get("/dashboard/", _page),
-            web.static("/dashboard", DASHBOARD_DIR, show_index=False),
+            *page_routes("/dashboard", DASHBOARD_DIR),
         ]
     )
-
-
-async def _page(_request: web.Request) -> web.FileResponse:
-    return web.FileResponse(DASHBOARD_DIR / "index.html", headers={"Cache-Control": "no-cache"})

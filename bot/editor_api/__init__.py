@@ -9,6 +9,7 @@ from pathlib import Path
 from aiohttp import web
 
 from bot.editor_api import entries, history, insight, misses, transfer
+from bot.web_page import page_routes
 
 EDITOR_DIR = Path(__file__).resolve().parent.parent / "editor"
 
@@ -37,11 +38,5 @@ def setup_editor_api(app: web.Application) -> None:
         web.get("/api/editor/misses", misses.list_misses),
         web.post("/api/editor/misses/accept", misses.accept),
         web.post("/api/editor/misses/dismiss", misses.dismiss),
-        web.get("/editor", _page),
-        web.get("/editor/", _page),
-        web.static("/editor", EDITOR_DIR, show_index=False),
+        *page_routes("/editor", EDITOR_DIR),
     ])
-
-
-async def _page(_request: web.Request) -> web.FileResponse:
-    return web.FileResponse(EDITOR_DIR / "index.html", headers={"Cache-Control": "no-cache"})

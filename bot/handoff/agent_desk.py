@@ -88,7 +88,7 @@ class AgentDesk:
 
     # -- the agents' side --------------------------------------------------------------------
     async def claim(self, user: User, conversation_id: str) -> ConversationRecord:
-        conv = await self._visible(user, conversation_id)
+        conv = await self.visible(user, conversation_id)
         if conv.state != "queued":
             raise DeskError(409, "not_queued", "该会话不在排队中 / This conversation is not waiting in the queue.")
         handoff = await self.handoffs.assign(conversation_id, user.id)
@@ -124,7 +124,7 @@ class AgentDesk:
         return await self.conversations.get(conv.id)
 
     async def resolve(self, user: User, conversation_id: str) -> ConversationRecord:
-        conv = await self._visible(user, conversation_id)
+        conv = await self.visible(user, conversation_id)
         if conv.state not in ("agent", "queued") or (conv.state == "agent" and user.role != "admin" and conv.agent_id != user.id):
             raise DeskError(409, "not_held", "该会话不在您这里或已结束 / You don't hold this conversation, or it has ended.")
         handoff = await self.handoffs.current(conv.id)
@@ -204,14 +204,15 @@ class AgentDesk:
         self.hub.publish(event, agent_id=conv.agent_id if conv else None)
 
     # -- helpers -----------------------------------------------------------------------------
-    async def _visible(self, user: User, conversation_id: str) -> ConversationRecord:
+    async def visible(self, user: User, conversation_id: str) -> ConversationRecord:
+        """The conversation if this user may see it; otherwise DeskError 404 (unknown or not theirs)."""
         conv = await self.conversations.get(conversation_id)
         if conv is None or not await self.visible_to(user, conv):
             raise DeskError(404, "not_found", "没有这个会话 / No such conversation.")
         return conv
 
     async def _held(self, user: User, conversation_id: str) -> ConversationRecord:
-        conv = await self._visible(user, conversation_id)
+        conv = await self.visible(user, conversation_id)
         if conv.state != "agent":
             raise DeskError(409, "not_active", "会话已结束或尚未接入，无法发送 / This conversation is not open for agent messages (resolved or not claimed).")
         if conv.agent_id != user.id and user.role != "admin":

@@ -9,6 +9,7 @@ import pytest
 from bot.app import SERVICES, create_app
 from tests.bot.dialogue_harness import FIXTURES
 from tests.conftest import make_settings
+from tests.waiting import next_frame
 from tests.handoff.conftest import PASSWORD, Agent
 
 
@@ -25,13 +26,6 @@ async def two_servers(aiohttp_client, tmp_path):
     return first, second
 
 
-async def _frame(ws, predicate, timeout: float = 5.0) -> dict:
-    while True:
-        frame = await asyncio.wait_for(ws.receive_json(), timeout)
-        if predicate(frame):
-            return frame
-
-
 async def test_agent_on_one_process_reaches_a_widget_on_the_other(two_servers, aiohttp_client):
     a, b = two_servers
     services = b.app[SERVICES]
@@ -39,9 +33,9 @@ async def test_agent_on_one_process_reaches_a_widget_on_the_other(two_servers, a
     await services.users.set_status(user.id, "away")
 
     widget = await a.ws_connect("/ws?lang=zh")  # the customer's socket is held by process A
-    await _frame(widget, lambda f: f["type"] == "history")
+    await next_frame(widget, lambda f: f["type"] == "history")
     await widget.send_json({"type": "message", "id": "handoff-001", "text": "转人工"})
-    await _frame(widget, lambda f: f["type"] == "message" and f.get("kind") == "handoff")
+    await next_frame(widget, lambda f: f["type"] == "message" and f.get("kind") == "handoff")
 
     agent = await Agent.login(aiohttp_client, b.server, "li")  # the agent works on process B
     console_on_a = await Agent.login(aiohttp_client, a.server, "li")
@@ -49,11 +43,11 @@ async def test_agent_on_one_process_reaches_a_widget_on_the_other(two_servers, a
     [item] = (await (await agent.get("/api/agent/queue")).json())["queue"]
     await agent.post(f"/api/agent/conversations/{item['conversation_id']}/claim")
     await agent.post(f"/api/agent/conversations/{item['conversation_id']}/messages", {"text": "来自另一个进程的问候"})
-    pushed = await _frame(widget, lambda f: f["type"] == "message" and f.get("author") == "agent")
+    pushed = await next_frame(widget, lambda f: f["type"] == "message" and f.get("author") == "agent")
     assert pushed["text"] == "来自另一个进程的问候"
 
     await widget.send_json({"type": "message", "id": "after-claim-01", "text": "收到，谢谢"})
-    live = await _frame(events, lambda f: f["type"] == "message" and f["message"]["author"] == "customer")
+    live = await next_frame(events, lambda f: f["type"] == "message" and f["message"]["author"] == "customer")
     assert live["message"]["text"] == "收到，谢谢"  # handled by A, relayed to B's... and A's consoles
     await widget.close()
     await events.close()

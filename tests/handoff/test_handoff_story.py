@@ -1,17 +1,14 @@
 """The whole handoff story over the app API and the Agent API (no browser)."""
 from __future__ import annotations
 
-import asyncio
 
+from tests.waiting import next_frame
 from tests.handoff.conftest import PASSWORD, Agent, customer_headers
 
 
-async def _next_frame(ws, kind: str, author: str | None = None, timeout: float = 5.0) -> dict:
+async def _next_frame(ws, kind: str, author: str | None = None) -> dict:
     """The next frame of `kind` (and message author); other frames, e.g. queue updates, are skipped."""
-    while True:
-        frame = await asyncio.wait_for(ws.receive_json(), timeout)
-        if frame.get("type") == kind and (author is None or frame["message"]["author"] == author):
-            return frame
+    return await next_frame(ws, lambda f: f.get("type") == kind and (author is None or f["message"]["author"] == author))
 
 
 async def _say(client, user: str, text: str) -> list[dict]:

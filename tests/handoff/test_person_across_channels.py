@@ -1,17 +1,10 @@
 """One person on two channels: the agent sees their app conversation when they write on the web."""
 from __future__ import annotations
 
-import asyncio
 
 from connectors.app_token import mint_app_token
+from tests.waiting import next_frame
 from tests.handoff.conftest import PASSWORD, SECRET, Agent, customer_headers
-
-
-async def _frame(ws, predicate, timeout: float = 5.0) -> dict:
-    while True:
-        frame = await asyncio.wait_for(ws.receive_json(), timeout)
-        if predicate(frame):
-            return frame
 
 
 async def test_agent_sees_the_same_persons_conversations_on_every_channel(app_client, services, aiohttp_client):
@@ -22,9 +15,9 @@ async def test_agent_sees_the_same_persons_conversations_on_every_channel(app_cl
     # Then on the web site, logged in as the same shopper: the page embeds a token the shop signed
     token = mint_app_token(SECRET, "shopper-42", 300)
     widget = await app_client.ws_connect(f"/ws?lang=zh&identity={token}")
-    await _frame(widget, lambda f: f["type"] == "history")
+    await next_frame(widget, lambda f: f["type"] == "history")
     await widget.send_json({"type": "message", "id": "web-000001", "text": "转人工"})
-    await _frame(widget, lambda f: f["type"] == "message" and f.get("kind") == "handoff")
+    await next_frame(widget, lambda f: f["type"] == "message" and f.get("kind") == "handoff")
 
     agent = await Agent.login(aiohttp_client, app_client.server, "li")
     [item] = (await (await agent.get("/api/agent/queue")).json())["queue"]
@@ -43,9 +36,9 @@ async def test_a_forged_identity_links_nothing(app_client, services, aiohttp_cli
     await app_client.post("/api/app/messages", headers=customer_headers("shopper-42"), json={"text": "能开发票吗"})
     forged = mint_app_token("not-the-shops-secret-0123456789abcdef", "shopper-42", 300)
     widget = await app_client.ws_connect(f"/ws?lang=zh&identity={forged}")
-    await _frame(widget, lambda f: f["type"] == "history")
+    await next_frame(widget, lambda f: f["type"] == "history")
     await widget.send_json({"type": "message", "id": "web-000002", "text": "转人工"})
-    await _frame(widget, lambda f: f["type"] == "message" and f.get("kind") == "handoff")
+    await next_frame(widget, lambda f: f["type"] == "message" and f.get("kind") == "handoff")
     agent = await Agent.login(aiohttp_client, app_client.server, "li")
     [item] = (await (await agent.get("/api/agent/queue")).json())["queue"]
     context = await (await agent.get(f"/api/agent/conversations/{item['conversation_id']}")).json()

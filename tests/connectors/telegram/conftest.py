@@ -64,3 +64,19 @@ async def stored(client) -> list:
 async def post_update(client, update: dict, secret: str | None = SECRET):
     headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret is not None else {}
     return await client.post("/webhooks/telegram", json=update, headers=headers)
+
+
+_update_ids = iter(range(727100000, 727900000))
+
+
+def next_update_id() -> int:
+    """A fresh update_id: no two updates alike in a run, as Telegram numbers them."""
+    return next(_update_ids)
+
+
+def text_update(text: str) -> dict:
+    """The recorded text message with new text and a fresh update_id."""
+    update = payload("text_message")
+    update["update_id"] = next_update_id()
+    update["message"]["text"] = text
+    return update

@@ -3,17 +3,10 @@ from __future__ import annotations
 
 import asyncio
 
+from tests.waiting import until
 from bot.app import create_app
 from bot.messages import OutboundMessage
 from tests.connectors.telegram.conftest import CHAT, SECRET, channel_of, payload, stored, telegram_settings
-
-
-async def _until(condition, limit: float = 20.0) -> None:
-    """Wait for background work; the limit only stops a broken test from hanging."""
-    async def poll():
-        while not condition():
-            await asyncio.sleep(0.02)
-    await asyncio.wait_for(poll(), limit)
 
 
 async def test_a_429_burst_delivers_every_message_once_and_in_order(client, fake_telegram):
@@ -46,11 +39,11 @@ async def test_polling_mode_answers_updates_from_get_updates(aiohttp_client, tmp
                                  KEFU_CHANNELS__TELEGRAM__POLL_TIMEOUT_SECONDS="1", KEFU_TELEGRAM_WEBHOOK_SECRET="")
     client = await aiohttp_client(create_app(settings))
     fake_telegram.push_update(payload("text_message"))
-    await _until(lambda: fake_telegram.sent)
+    await until(lambda: fake_telegram.sent)
     assert "48 小时内发货" in fake_telegram.sent[0]["text"]
     assert fake_telegram.calls[0][0] == "deleteWebhook"  # getUpdates would get 409 while a webhook is set
     # The next getUpdates confirms the update with offset = update_id + 1, so it never comes twice.
-    await _until(lambda: any(int(c.get("offset") or 0) == 727001002 for c in fake_telegram.called("getUpdates")))
+    await until(lambda: any(int(c.get("offset") or 0) == 727001002 for c in fake_telegram.called("getUpdates")))
     await channel_of(client).drain()
     assert [r.author for r in await stored(client)] == ["customer", "bot"]
     assert (await client.post("/webhooks/telegram", json={})).status == 404  # no webhook in polling mode

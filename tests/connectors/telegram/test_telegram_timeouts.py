@@ -11,18 +11,10 @@ import pytest
 
 from bot.app import SERVICES, create_app
 from connectors import telegram_sender
-from tests.connectors.telegram.conftest import CHAT, channel_of, payload, post_update, stored, telegram_settings
+from tests.connectors.telegram.conftest import CHAT, channel_of, post_update, stored, telegram_settings, text_update
 from tests.handoff.conftest import PASSWORD, Agent
 
 TIMEOUT = "1"  # seconds per Bot API call; the fake holds answers for longer
-_update_ids = iter(range(727300000, 727400000))
-
-
-def _text(text: str) -> dict:
-    update = payload("text_message")
-    update["update_id"] = next(_update_ids)
-    update["message"]["text"] = text
-    return update
 
 
 @pytest.fixture
@@ -33,13 +25,13 @@ async def client(aiohttp_client, tmp_path, fake_telegram):
 
 async def test_a_timed_out_answer_is_retried_so_delivery_is_at_least_once(client, fake_telegram):
     fake_telegram.hang("sendMessage", 30)
-    await post_update(client, _text("下单后几天发货"))
+    await post_update(client, text_update("下单后几天发货"))
     await channel_of(client).drain()
     answers = [m["text"] for m in fake_telegram.sent]
     # The held call did reach Telegram, and the retry sent it again: twice, never lost.
     assert len(answers) == 2 and answers[0] == answers[1] and "48 小时内发货" in answers[0]
     # The chat's queue goes on: the next question is stored and answered once.
-    await post_update(client, _text("怎么退货"))
+    await post_update(client, text_update("怎么退货"))
     await channel_of(client).drain()
     assert "7 天内可无理由退货" in fake_telegram.sent[-1]["text"] and len(fake_telegram.sent) == 3
     assert [(r.author, r.text) for r in await stored(client) if r.author == "customer"] == [
@@ -53,7 +45,7 @@ async def test_an_agent_reply_that_times_out_on_every_retry_is_reported_to_the_a
     user = await services.users.create("zhao", PASSWORD, "agent", display_name="小赵")
     await services.users.set_status(user.id, "away")
     agent = await Agent.login(aiohttp_client, client.server, "zhao")
-    await post_update(client, _text("转人工"))
+    await post_update(client, text_update("转人工"))
     await channel_of(client).drain()
     [item] = (await (await agent.get("/api/agent/queue")).json())["queue"]
     conv_id = item["conversation_id"]
@@ -69,7 +61,7 @@ async def test_an_agent_reply_that_times_out_on_every_retry_is_reported_to_the_a
     assert "may or may not" in sent["meta"]["delivery"]["detail"]
     assert (await channel_of(client).failures.last(str(CHAT))).message_id == message_id
 
-    await post_update(client, _text("还在吗"))  # the customer's side still flows to the agent
+    await post_update(client, text_update("还在吗"))  # the customer's side still flows to the agent
     await channel_of(client).drain()
     context = await (await agent.get(f"/api/agent/conversations/{conv_id}")).json()
     assert context["transcript"][-1]["text"] == "还在吗"

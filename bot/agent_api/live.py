@@ -55,7 +55,12 @@ async def _pump(ws: web.WebSocketResponse, queue: asyncio.Queue, services) -> No
     while not ws.closed:
         event = await queue.get()
         if event.get("type") == "queue_changed":
-            event = {"type": "queue", "queue": await views.queue(services)}
+            # The hub hands every open console the same event object: build the queue once for
+            # all of them (shielded, so a console closing mid-way does not cancel it for others).
+            view = event.get("_view")
+            if view is None:
+                view = event["_view"] = asyncio.ensure_future(views.queue(services))
+            event = {"type": "queue", "queue": await asyncio.shield(view)}
         elif event.get("type") in ("assigned", "conversation"):
             conv = await services.conversations.get(event["conversation_id"])
             if conv is not None:

@@ -6,6 +6,7 @@ import time
 
 from bot.agent_api.auth import FAILED_LOGIN_DELAY
 from tests.handoff.conftest import PASSWORD, Agent, customer_headers
+from tests.waiting import next_frame
 
 
 async def _queued_conversation(client, services, user: str = "cust") -> str:
@@ -174,3 +175,28 @@ async def test_a_ticket_left_while_nobody_is_on_duty_appears_live(app_client, se
             break
     assert frame["ticket"]["message"] == "发票抬头开错了" and frame["ticket"]["contact"] == "li@example.com"
     await events.close()
+
+
+async def test_many_consoles_get_the_same_queue_built_once(app_client, services, aiohttp_client, monkeypatch):
+    from bot.agent_api import views
+
+    calls = []
+    real_queue = views.queue
+
+    async def counting_queue(svc):
+        calls.append(1)
+        return await real_queue(svc)
+
+    for name in ("li", "wang", "zhao"):
+        await _agent(services, name)
+    consoles = [await Agent.login(aiohttp_client, app_client.server, n) for n in ("li", "wang", "zhao")]
+    sockets = [await c.client.ws_connect("/api/agent/ws") for c in consoles]
+    for ws in sockets:
+        assert (await ws.receive_json())["type"] == "queue"  # the initial queue on connect
+    monkeypatch.setattr(views, "queue", counting_queue)
+    await app_client.post("/api/app/messages", headers=customer_headers("c1"), json={"text": "转人工"})
+    frames = [await next_frame(ws, lambda f: f["type"] == "queue") for ws in sockets]
+    assert all(len(f["queue"]) == 1 for f in frames)
+    assert len(calls) == 1  # one build for three consoles
+    for ws in sockets:
+        await ws.close()

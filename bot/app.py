@@ -15,6 +15,7 @@ from bot.errors import InvalidMessage
 from bot.messages import InboundMessage, OutboundMessage
 from bot.openapi import build_openapi
 from bot.agent_api import setup_agent_api
+from bot.web_page import shared_ui_routes
 from bot.dashboard_api import setup_dashboard
 from bot.metrics import METRICS, setup_metrics
 from bot.editor_api import setup_editor_api
@@ -52,6 +53,7 @@ def create_app(settings: Settings) -> web.Application:
     app[CHANNEL_MAP] = channels
     for channel in channels.values():
         app.router.add_routes(channel.routes())
+    app.router.add_routes(shared_ui_routes())
     setup_agent_api(app)
     setup_dashboard(app)
     setup_metrics(app, settings.server.metrics_enabled)

@@ -14,3 +14,11 @@ def page_routes(prefix: str, folder: Path) -> list[web.AbstractRouteDef]:
         return web.FileResponse(folder / "index.html", headers={"Cache-Control": "no-cache"})
 
     return [web.get(prefix, page), web.get(prefix + "/", page), web.static(prefix, folder, show_index=False)]
+
+
+SHARED_UI = Path(__file__).resolve().parent / "webui"
+
+
+def shared_ui_routes() -> list[web.AbstractRouteDef]:
+    """`/ui/<file>`: modules every web UI imports (the HTTP client with CSRF and sign-in)."""
+    return [web.static("/ui", SHARED_UI, show_index=False)]

@@ -41,7 +41,7 @@ async function start() {
     setCsrf(token);
     if (ALLOWED.includes(user.role)) showApp(user); else showLogin(t("no_access"));
   } catch (e) {
-    showLogin(e.status === 401 || !(e instanceof ApiError) ? "" : e.message);
+    showLogin(e.status === 401 || !(e instanceof ApiError) ? "" : e.describe());
   }
 }
 
@@ -56,7 +56,7 @@ async function signIn(event) {
     $("login-password").value = "";
     if (ALLOWED.includes(user.role)) showApp(user); else showLogin(t("no_access"));
   } catch (e) {
-    showLogin(e.status === 401 ? t("bad_login") : e.message);
+    showLogin(e.status === 401 ? t("bad_login") : e.describe());
   } finally {
     submit.disabled = false;
     submit.textContent = t("login");
@@ -132,7 +132,7 @@ async function load() {
   } catch (e) {
     if (e.status === 401) { showLogin(t("session_expired")); return; }
     $("report-status").textContent = "";
-    $("filter-error").textContent = e.status === 403 ? t("no_access") : e.message;
+    $("filter-error").textContent = e.status === 403 ? t("no_access") : e.describe();
     $("filter-error").hidden = false;
     report.dataset.state = "error";
   }

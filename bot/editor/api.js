@@ -2,52 +2,19 @@
  * the CSRF token handed out at login or /api/agent/me. Errors keep the server's per-row problems.
  */
 import { t } from "/editor/i18n.js";
+import { ApiError, call, configure, session, setCsrf, whenUnauthorized } from "/ui/http.js";
 
-export class ApiError extends Error {
-  constructor(status, code, message, problems) {
-    super(message);
-    this.status = status;
-    this.code = code;
-    this.problems = problems || [];
-  }
+export { ApiError, setCsrf, whenUnauthorized };
 
-  describe() {
-    if (this.status === 0) return t("network");
-    if (this.status === 403 && this.code === "forbidden") return t("forbidden");
-    if (this.status === 404 && !this.message) return t("not_found");
-    return this.message || `HTTP ${this.status}`;
-  }
-}
-
-let csrf = "";
-let onUnauthorized = () => {};
-export function setCsrf(token) { csrf = token || ""; }
-export function whenUnauthorized(fn) { onUnauthorized = fn; }
-
-async function call(method, path, body, form) {
-  const headers = { Accept: "application/json" };
-  if (method !== "GET") headers["X-CSRF-Token"] = csrf;
-  if (body !== undefined) headers["Content-Type"] = "application/json";
-  let response;
-  try {
-    response = await fetch(path, {
-      method, headers, credentials: "same-origin",
-      body: form || (body === undefined ? undefined : JSON.stringify(body)),
-    });
-  } catch (e) {
-    throw new ApiError(0, "network", t("network"));
-  }
-  if (response.status === 204) return {};
-  let data = {};
-  try { data = await response.json(); } catch (e) { /* an empty or non-JSON body */ }
-  if (!response.ok) {
-    const err = (data && data.error) || {};
-    const error = new ApiError(response.status, err.code || String(response.status), err.message || "", err.problems);
-    if (response.status === 401 && path !== "/api/agent/login") onUnauthorized(error);
-    throw error;
-  }
-  return data;
-}
+configure({
+  network: () => t("network"),
+  describe: (e) => {
+    if (e.status === 0) return t("network");
+    if (e.status === 403 && e.code === "forbidden") return t("forbidden");
+    if (e.status === 404 && !e.message) return t("not_found");
+    return e.message || `HTTP ${e.status}`;
+  },
+});
 
 const get = (path) => call("GET", path);
 const enc = encodeURIComponent;
@@ -61,9 +28,7 @@ function upload(path, file, mode) {
 }
 
 export const api = {
-  login: (username, password) => call("POST", "/api/agent/login", { username, password }),
-  logout: () => call("POST", "/api/agent/logout", {}),
-  me: () => get("/api/agent/me"),
+  ...session,
   status: () => get("/api/editor/status"),
   entries: (params) => get(`/api/editor/entries?${query(params)}`),
   entry: (id) => get(`/api/editor/entries/${enc(id)}`),

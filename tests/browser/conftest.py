@@ -1,8 +1,10 @@
 """A real kefu server (create_app on a free port, fake embedder, temp data dir) and a real Chromium."""
 from __future__ import annotations
 
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import AsyncIterator
 
 import pytest
 import pytest_asyncio
@@ -18,6 +20,36 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
 DEMO_FAQ = Path(__file__).resolve().parents[2] / "knowledge" / "data" / "demo_faq.json"
+
+
+@asynccontextmanager
+async def serving(app: web.Application) -> AsyncIterator[str]:
+    """The app served on a free port of 127.0.0.1; yields its base URL."""
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    host, port = runner.addresses[0][:2]
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        await runner.cleanup()
+
+
+@asynccontextmanager
+async def watched_page(browser: Browser, url: str, **context_options) -> AsyncIterator[Page]:
+    """A page in its own browser profile (own cookies and storage) at `url`; any script error
+    on it fails the test."""
+    ctx = await browser.new_context(locale="zh-CN", **context_options)
+    page = await ctx.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    await page.goto(url)
+    try:
+        yield page
+    finally:
+        await ctx.close()
+    assert errors == []
 
 
 @dataclass
@@ -37,13 +69,8 @@ async def server(tmp_path_factory) -> LiveServer:
         "KEFU_SERVER__DATA_DIR": str(data_dir), "KEFU_KNOWLEDGE__MODEL": "fake", "KEFU_KNOWLEDGE__DEMO_KB": str(DEMO_FAQ),
     })
     app = create_app(settings)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    host, port = runner.addresses[0][:2]
-    yield LiveServer(f"http://{host}:{port}", app)
-    await runner.cleanup()
+    async with serving(app) as url:
+        yield LiveServer(url, app)
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
@@ -117,31 +144,20 @@ async def console_server(tmp_path_factory) -> ConsoleServer:
     settings = make_settings(tmp_path_factory.mktemp("kefu-console"), KEFU_KNOWLEDGE__DEMO_KB=str(DEMO_FAQ),
                              KEFU_HANDOFF__ROUTING="claim")
     app = create_app(settings)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    host, port = runner.addresses[0][:2]
-    users = UserStore(app[SERVICES].db)
-    agents = {
-        name: await users.create(name, AGENT_PASSWORD, "agent", display_name=display, languages=["zh", "en"], capacity=3)
-        for name, display in (("wang", "王小明"), ("li", "李娜"))
-    }
-    yield ConsoleServer(f"http://{host}:{port}", app, agents)
-    await runner.cleanup()
+    async with serving(app) as url:
+        users = UserStore(app[SERVICES].db)
+        agents = {
+            name: await users.create(name, AGENT_PASSWORD, "agent", display_name=display, languages=["zh", "en"], capacity=3)
+            for name, display in (("wang", "王小明"), ("li", "李娜"))
+        }
+        yield ConsoleServer(url, app, agents)
 
 
 @pytest_asyncio.fixture(loop_scope="module")
 async def agent_page(browser: Browser, console_server: ConsoleServer) -> Page:
     """The console in its own profile (so its own session cookie); fails the test on any page error."""
-    ctx = await browser.new_context(locale="zh-CN", viewport={"width": 1440, "height": 900})
-    page = await ctx.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    await page.goto(console_server.url + "/console")
-    yield page
-    await ctx.close()
-    assert errors == []
+    async with watched_page(browser, console_server.url + "/console", viewport={"width": 1440, "height": 900}) as page:
+        yield page
 
 
 class Console:
@@ -195,29 +211,18 @@ async def dashboard_server(tmp_path_factory) -> DashboardServer:
     from tests.conftest import make_settings
 
     app = dashboard_app(make_settings(tmp_path_factory.mktemp("kefu-dashboard"), KEFU_KNOWLEDGE__DEMO_KB=str(DEMO_FAQ)))
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    host, port = runner.addresses[0][:2]
-    seed = build_seed()
-    await insert_seed(app[SERVICES].db, seed)
-    await add_role_users(app)
-    yield DashboardServer(f"http://{host}:{port}", app, seed)
-    await runner.cleanup()
+    async with serving(app) as url:
+        seed = build_seed()
+        await insert_seed(app[SERVICES].db, seed)
+        await add_role_users(app)
+        yield DashboardServer(url, app, seed)
 
 
 @pytest_asyncio.fixture(loop_scope="module")
 async def dashboard_page(browser: Browser, dashboard_server: DashboardServer) -> Page:
     """The dashboard in its own profile (its own session cookie); fails the test on any page error."""
-    ctx = await browser.new_context(locale="zh-CN", viewport={"width": 1440, "height": 1000})
-    page = await ctx.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    await page.goto(dashboard_server.url + "/dashboard")
-    yield page
-    await ctx.close()
-    assert errors == []
+    async with watched_page(browser, dashboard_server.url + "/dashboard", viewport={"width": 1440, "height": 1000}) as page:
+        yield page
 
 
 # ---- Knowledge editor (bot/editor): a server with an editor, the demo KB, the editor routes and table ----
@@ -246,27 +251,16 @@ async def editor_server(tmp_path_factory) -> EditorServer:
     settings = make_settings(tmp_path_factory.mktemp("kefu-editor"), KEFU_KNOWLEDGE__DEMO_KB=str(DEMO_FAQ),
                              KEFU_SERVER__KB_REFRESH_SECONDS="0.5")
     app = create_app(settings)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    await app[SERVICES].users.create("editor1", EDITOR_PASSWORD, "editor", display_name="编辑小张")
-    host, port = runner.addresses[0][:2]
-    yield EditorServer(f"http://{host}:{port}", app)
-    await runner.cleanup()
+    async with serving(app) as url:
+        await app[SERVICES].users.create("editor1", EDITOR_PASSWORD, "editor", display_name="编辑小张")
+        yield EditorServer(url, app)
 
 
 @pytest_asyncio.fixture(loop_scope="module")
 async def editor_page(browser: Browser, editor_server: EditorServer) -> Page:
     """The editor, signed in, in its own profile; fails the test on any page error."""
-    ctx = await browser.new_context(locale="zh-CN", viewport={"width": 1440, "height": 900}, accept_downloads=True)
-    page = await ctx.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    await page.goto(editor_server.url + "/editor")
-    await page.locator("#login-username").fill("editor1")
-    await page.locator("#login-password").fill(EDITOR_PASSWORD)
-    await page.locator("#login-password").press("Enter")
-    yield page
-    await ctx.close()
-    assert errors == []
+    async with watched_page(browser, editor_server.url + "/editor", viewport={"width": 1440, "height": 900}, accept_downloads=True) as page:
+        await page.locator("#login-username").fill("editor1")
+        await page.locator("#login-password").fill(EDITOR_PASSWORD)
+        await page.locator("#login-password").press("Enter")
+        yield page

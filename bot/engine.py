@@ -13,17 +13,12 @@ from typing import Awaitable, Callable
 
 from bot.errors import InvalidMessage
 from bot.keyed_lock import KeyedLock
-from bot.language import detect_language
+from bot.language import written_language
 from bot.messages import InboundMessage, OutboundMessage, TranscriptMessage
 from bot.payloads import parse_payload
 from bot.responder import Responder
 from bot.settings import Settings
-from bot.storage.conversation_store import (
-    ConversationRecord,
-    ConversationStore,
-    DuplicateMessage,
-    NewMessage,
-)
+from bot.storage.conversation_store import ConversationRecord, ConversationStore, DuplicateMessage, NewMessage
 
 log = logging.getLogger(__name__)
 
@@ -47,28 +42,26 @@ class DialogueEngine:
         text = self._validate(msg)
         key = f"{msg.channel}:{msg.user_id}:{msg.message_id}" if msg.message_id else None
         async with self._locks.hold(f"{msg.channel}:{msg.user_id}"):
-            if key and (seen := await self.store.replies_to_duplicate(key)):
-                return self._outbound(msg, seen[0], seen[1])
-            idle = timedelta(hours=self.settings.dialogue.idle_close_hours)
-            conv = await self.store.current(
-                msg.channel, msg.user_id, msg.language, idle_close=idle, person_id=msg.person_id
-            )
             payload = parse_payload(text)
-            fallback = conv.language or msg.language or self.settings.dialogue.default_language
-            # A button press ("/feedback:yes:...") says nothing about the customer's language.
-            lang = fallback if payload else detect_language(text, fallback)
             inbound = NewMessage(
-                "customer", text, "button" if payload else "text", (),
-                _inbound_meta(msg), dedupe_key=key,
+                "customer", text, "button" if payload else "text", (), _inbound_meta(msg), dedupe_key=key,
             )
-            updates = {"language": lang} if lang != conv.language and not payload else {}
             try:
-                stored = await self.store.add(conv.id, msg.channel, [inbound], **updates)
+                received = await self.store.receive(
+                    msg.channel, msg.user_id, inbound,
+                    # A button press ("/feedback:yes:...") says nothing about the customer's language.
+                    detected=None if payload else written_language(text),
+                    customer_language=msg.language, default_language=self.settings.dialogue.default_language,
+                    idle_close=timedelta(hours=self.settings.dialogue.idle_close_hours), person_id=msg.person_id,
+                )
             except DuplicateMessage:  # another worker stored it first
                 seen = await self.store.replies_to_duplicate(key)
                 return self._outbound(msg, seen[0], seen[1]) if seen else []
+            if received.is_repeat:
+                return self._outbound(msg, received.conversation_id, list(received.repeated_replies))
+            conv, lang = received.conversation, received.language
             for listener in self.listeners:
-                await listener(conv, stored[0])
+                await listener(conv, received.message)
             if conv.state != "bot":
                 self._observe(msg.channel, None, started)
                 return []  # a person holds (or is about to hold) the conversation: the bot is silent

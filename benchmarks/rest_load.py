@@ -12,6 +12,7 @@ import argparse
 import asyncio
 import itertools
 import json
+import os
 import statistics
 import time
 from pathlib import Path
@@ -24,6 +25,15 @@ from questions import make_questions
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of the server processes (and their threads) so far."""
+    ticks = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def rss_mb(pid: int) -> float | None:
@@ -58,7 +68,8 @@ async def main() -> None:
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--duration", type=float, default=30)
     parser.add_argument("--warmup", type=float, default=3)
-    parser.add_argument("--pid", type=int, help="server pid, to report its resident memory")
+    parser.add_argument("--pid", type=int, action="append", default=[],
+                        help="server pid (repeat for several workers): reports resident memory and CPU per request")
     args = parser.parse_args()
 
     questions = iter(make_questions(args.faq, 1_000_000 if args.duration > 100 else 200_000))
@@ -70,12 +81,14 @@ async def main() -> None:
         await asyncio.gather(*(client(session, url, w, questions, end, warm, []) for w in range(args.concurrency)))
         latencies: list[float] = []
         errors: list[int] = []
+        cpu_before = cpu_seconds(args.pid)
         start = time.perf_counter()
         end = start + args.duration
         await asyncio.gather(
             *(client(session, url, w, questions, end, latencies, errors) for w in range(args.concurrency))
         )
         elapsed = time.perf_counter() - start
+        cpu = cpu_seconds(args.pid) - cpu_before
     report = {
         "concurrency": args.concurrency,
         "duration_s": round(elapsed, 1),
@@ -87,7 +100,9 @@ async def main() -> None:
         "p99_ms": round(percentile(latencies, 99), 1) if latencies else None,
     }
     if args.pid:
-        report["server_rss_mb"] = round(rss_mb(args.pid) or 0, 1)
+        report["server_rss_mb"] = round(sum(rss_mb(pid) or 0 for pid in args.pid), 1)
+        report["server_cpu_ms_per_request"] = round(cpu * 1000 / max(1, len(latencies)), 2)
+        report["load_average"] = os.getloadavg()[0]
     print(json.dumps(report))
 
 

@@ -22,6 +22,7 @@ from bot.storage.conversation_store import ConversationRecord, ConversationStore
 
 log = logging.getLogger(__name__)
 
+_UNSET = object()
 Listener = Callable[[ConversationRecord, TranscriptMessage], Awaitable[None]]
 
 
@@ -67,7 +68,8 @@ class DialogueEngine:
                 return []  # a person holds (or is about to hold) the conversation: the bot is silent
             turn = await self.responder.respond(conv, msg, lang)
             replies = [_reply_to(r, inbound.id) for r in turn.replies]
-            saved = await self.store.add(conv.id, msg.channel, replies, **turn.updates)
+            changes = {k: v for k, v in turn.updates.items() if getattr(conv, k, _UNSET) != v}
+            saved = await self.store.add(conv.id, msg.channel, replies, touch=False, **changes)
             self._observe(msg.channel, replies, started)
             return self._outbound(msg, conv.id, saved)
 

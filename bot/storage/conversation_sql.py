@@ -45,6 +45,8 @@ _LINK_PERSON = (
 _CUSTOMER_ID = select(customers.c.id).where(
     customers.c.channel == bindparam("channel"), customers.c.channel_user_id == bindparam("user_id")
 )
+_INSERT_MESSAGES = insert(messages)
+_TOUCH = update(conversations).where(conversations.c.id == bindparam("b_id")).values(updated_at=bindparam("b_now"))
 _BY_DEDUPE_KEY = select(messages).where(messages.c.dedupe_key == bindparam("key"))
 _REPLIES = select(messages).where(messages.c.reply_to == bindparam("inbound")).order_by(messages.c.pos)
 
@@ -87,8 +89,9 @@ def open_conversation(
 
 def add_messages(
     conn: Connection, conversation_id: str, channel: str, items: Iterable[NewMessage],
-    updates: dict[str, Any], now: datetime,
+    updates: dict[str, Any], now: datetime, touch: bool = True,
 ) -> list[TranscriptMessage]:
+    """Insert messages; apply `updates` to the conversation and mark it active (unless not `touch`)."""
     rows = [
         dict(
             id=m.id, conversation_id=conversation_id, author=m.author, channel=channel,
@@ -99,8 +102,11 @@ def add_messages(
         for m in items
     ]
     if rows:
-        conn.execute(insert(messages), rows)
-    conn.execute(update(conversations).where(conversations.c.id == conversation_id).values(updated_at=now, **updates))
+        conn.execute(_INSERT_MESSAGES, rows)
+    if updates:
+        conn.execute(update(conversations).where(conversations.c.id == conversation_id).values(updated_at=now, **updates))
+    elif touch:
+        conn.execute(_TOUCH, {"b_id": conversation_id, "b_now": now})
     return [transcript_of(r) for r in rows]
 
 

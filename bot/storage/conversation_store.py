@@ -73,15 +73,18 @@ class ConversationStore:
         return await self.db.run(work)
 
     async def add(
-        self, conversation_id: str, channel: str, items: Iterable[NewMessage], **conversation_updates: Any
+        self, conversation_id: str, channel: str, items: Iterable[NewMessage], touch: bool = True,
+        **conversation_updates: Any,
     ) -> list[TranscriptMessage]:
         """Store messages (and conversation changes) in one transaction; committed on return.
 
+        The conversation is marked active now, unless `touch` is False and nothing changes (the
+        bot's replies, a moment after the customer's message already marked it).
         Raises DuplicateMessage when an item's dedupe_key is already stored: nothing is written.
         """
         items = list(items)
         work = partial(sql.add_messages, conversation_id=conversation_id, channel=channel, items=items,
-                       updates=conversation_updates, now=utcnow())
+                       updates=conversation_updates, now=utcnow(), touch=touch)
         return await self._writing(work, any(m.dedupe_key for m in items))
 
     async def _writing(self, work, deduped: bool):

@@ -1,4 +1,8 @@
-"""Console users (admin, editor, agent) with slow-hashed passwords (argon2id)."""
+"""Console users (admin, editor, agent) with slow-hashed passwords (argon2id).
+
+Each operation is one `Database.run` call. Hashing and verifying stay outside the work
+functions: argon2 takes tens of milliseconds and would hold up the database thread.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -7,7 +11,8 @@ from typing import Iterable
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from bot.messages import utcnow
@@ -20,6 +25,8 @@ STATUSES = ("online", "away", "offline")
 _hasher = PasswordHasher()
 # Verifying against this keeps the time of a login for an unknown user like that of a known one.
 _DUMMY_HASH = _hasher.hash("kefu-no-such-user")
+# Built once: every console request looks its user up by id.
+_BY_ID = select(users).where(users.c.id == bindparam("user_id"))
 
 
 class UserError(ValueError):
@@ -71,30 +78,32 @@ class UserStore:
         if capacity < 1:
             raise UserError("并发上限至少为 1 / The capacity must be at least 1.")
         user_id = new_id()
+        query = insert(users).values(
+            id=user_id, username=username, display_name=display_name or username,
+            password_hash=_hasher.hash(password), role=role, status="offline", capacity=capacity,
+            languages=list(languages), categories=list(categories), disabled=False, created_at=utcnow(),
+        )
+
+        def work(conn: Connection) -> User | None:
+            conn.execute(query)
+            return _first(conn, _BY_ID, {"user_id": user_id})
+
         try:
-            async with self.db.engine.begin() as conn:
-                await conn.execute(
-                    insert(users).values(
-                        id=user_id, username=username, display_name=display_name or username,
-                        password_hash=_hasher.hash(password), role=role, status="offline", capacity=capacity,
-                        languages=list(languages), categories=list(categories), disabled=False,
-                        created_at=utcnow(),
-                    )
-                )
+            return await self.db.run(work)
         except IntegrityError:
             raise UserError(f"用户 {username} 已存在 / The user {username} already exists.") from None
-        return await self.get(user_id)
 
     async def get(self, user_id: str) -> User | None:
-        return await self._one(users.c.id == user_id)
+        return await self.db.run(lambda conn: _first(conn, _BY_ID, {"user_id": user_id}))
 
     async def by_username(self, username: str) -> User | None:
-        return await self._one(users.c.username == username)
+        query = select(users).where(users.c.username == username)
+        return await self.db.run(lambda conn: _first(conn, query))
 
     async def verify(self, username: str, password: str) -> User | None:
         """The user when the password is right (and the user enabled), else None."""
-        async with self.db.engine.connect() as conn:
-            row = (await conn.execute(select(users).where(users.c.username == username))).first()
+        query = select(users).where(users.c.username == username)
+        row = await self.db.run(lambda conn: conn.execute(query).first())
         try:
             _hasher.verify(row.password_hash if row else _DUMMY_HASH, password)
         except (VerificationError, InvalidHashError):
@@ -106,31 +115,31 @@ class UserStore:
     async def set_password(self, username: str, password: str) -> None:
         if len(password) < 10:
             raise UserError("密码至少 10 个字符 / The password must be at least 10 characters.")
-        async with self.db.engine.begin() as conn:
-            result = await conn.execute(
-                update(users).where(users.c.username == username).values(password_hash=_hasher.hash(password))
-            )
-        if result.rowcount == 0:
+        query = update(users).where(users.c.username == username).values(password_hash=_hasher.hash(password))
+        if await self.db.run(lambda conn: conn.execute(query).rowcount) == 0:
             raise UserError(f"没有用户 {username} / No user {username}.")
 
     async def set_status(self, user_id: str, status: str) -> User:
         if status not in STATUSES:
             raise UserError(f"状态必须是 {', '.join(STATUSES)} / The status must be one of {', '.join(STATUSES)}.")
-        async with self.db.engine.begin() as conn:
-            await conn.execute(update(users).where(users.c.id == user_id).values(status=status))
-        return await self.get(user_id)
+        query = update(users).where(users.c.id == user_id).values(status=status)
+
+        def work(conn: Connection) -> User | None:
+            conn.execute(query)
+            return _first(conn, _BY_ID, {"user_id": user_id})
+
+        return await self.db.run(work)
 
     async def list(self, role: str | None = None) -> list[User]:
         query = select(users).order_by(users.c.username)
         if role:
             query = query.where(users.c.role == role)
-        async with self.db.engine.connect() as conn:
-            return [_user(row) for row in (await conn.execute(query)).all()]
+        return await self.db.run(lambda conn: [_user(row) for row in conn.execute(query)])
 
-    async def _one(self, condition) -> User | None:
-        async with self.db.engine.connect() as conn:
-            row = (await conn.execute(select(users).where(condition))).first()
-        return _user(row) if row else None
+
+def _first(conn: Connection, query, params: dict | None = None) -> User | None:
+    row = conn.execute(query, params).first()
+    return _user(row) if row else None
 
 
 def _user(row) -> User:

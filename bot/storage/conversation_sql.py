@@ -22,6 +22,7 @@ from bot.storage.conversation_records import (
     record_of,
     transcript_of,
 )
+from bot.storage import sqlite_fast_path as fast
 from bot.storage.tables import conversations, customers, messages
 from bot.storage.times import aware
 
@@ -92,6 +93,8 @@ def add_messages(
     updates: dict[str, Any], now: datetime, touch: bool = True,
 ) -> list[TranscriptMessage]:
     """Insert messages; apply `updates` to the conversation and mark it active (unless not `touch`)."""
+    if not updates and (raw := fast.raw_connection(conn)) is not None:
+        return fast.add_messages(raw, conversation_id, channel, items, now, touch)
     rows = [
         dict(
             id=m.id, conversation_id=conversation_id, author=m.author, channel=channel,
@@ -129,13 +132,21 @@ def receive(
     `detected` is the language the text is written in ('' when it shows none, None for a button
     press, which says nothing about the customer's language).
     """
-    if inbound.dedupe_key and (seen := replies_to_key(conn, inbound.dedupe_key)):
+    raw = fast.raw_connection(conn)
+    key = inbound.dedupe_key
+    if key and (raw is None or fast.seen(raw, key)) and (seen := replies_to_key(conn, key)):
         return Received(seen[0], repeated_replies=tuple(seen[1]))
-    conv = open_conversation(conn, channel, user_id, customer_language, idle_close, person_id, now)
+    # the raw path only finds a live conversation; creating, closing and linking are portable
+    conv = fast.open_conversation(raw, channel, user_id) if raw is not None and not person_id else None
+    if conv is None or (idle_close and conv.state == "bot" and now - conv.updated_at > idle_close):
+        conv = open_conversation(conn, channel, user_id, customer_language, idle_close, person_id, now)
     fallback = conv.language or customer_language or default_language
     if fallback not in ("zh", "en"):
         fallback = "zh"
     language = detected or fallback
-    updates = {"language": language} if detected is not None and language != conv.language else {}
-    stored = add_messages(conn, conv.id, channel, [inbound], updates, now)
+    changed = detected is not None and language != conv.language
+    if raw is not None:
+        stored = fast.add_messages(raw, conv.id, channel, [inbound], now, True, language if changed else None)
+    else:
+        stored = add_messages(conn, conv.id, channel, [inbound], {"language": language} if changed else {}, now)
     return Received(conv.id, conv, stored[0], language)

@@ -1,10 +1,12 @@
 """Console users (admin, editor, agent) with slow-hashed passwords (argon2id).
 
 Each operation is one `Database.run` call. Hashing and verifying stay outside the work
-functions: argon2 takes tens of milliseconds and would hold up the database thread.
+functions, and off the event loop: argon2 takes tens of milliseconds on purpose and would hold
+up the database thread or every other request.
 """
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Iterable
@@ -80,7 +82,7 @@ class UserStore:
         user_id = new_id()
         query = insert(users).values(
             id=user_id, username=username, display_name=display_name or username,
-            password_hash=_hasher.hash(password), role=role, status="offline", capacity=capacity,
+            password_hash=await asyncio.to_thread(_hasher.hash, password), role=role, status="offline", capacity=capacity,
             languages=list(languages), categories=list(categories), disabled=False, created_at=utcnow(),
         )
 
@@ -104,8 +106,8 @@ class UserStore:
         """The user when the password is right (and the user enabled), else None."""
         query = select(users).where(users.c.username == username)
         row = await self.db.run(lambda conn: conn.execute(query).first())
-        try:
-            _hasher.verify(row.password_hash if row else _DUMMY_HASH, password)
+        try:  # argon2 takes tens of milliseconds on purpose: not on the event loop
+            await asyncio.to_thread(_hasher.verify, row.password_hash if row else _DUMMY_HASH, password)
         except (VerificationError, InvalidHashError):
             return None
         if row is None or row.disabled:
@@ -115,7 +117,7 @@ class UserStore:
     async def set_password(self, username: str, password: str) -> None:
         if len(password) < 10:
             raise UserError("密码至少 10 个字符 / The password must be at least 10 characters.")
-        query = update(users).where(users.c.username == username).values(password_hash=_hasher.hash(password))
+        query = update(users).where(users.c.username == username).values(password_hash=await asyncio.to_thread(_hasher.hash, password))
         if await self.db.run(lambda conn: conn.execute(query).rowcount) == 0:
             raise UserError(f"没有用户 {username} / No user {username}.")
 

@@ -102,31 +102,38 @@ class OnnxEmbedder:
         # batched and single search). One sentence per call keeps answers deterministic and costs
         # nothing on short questions: batching them only adds padding.
         size = 1 if self.variant == "int8" else self._batch_size
-        # similar lengths share a batch, so little time goes into padding
+        # similar lengths share a call, so little time goes into padding
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        starts = range(0, len(texts), size)
+        step = 256 if size == 1 else size
+        chunks = [order[start : start + step] for start in range(0, len(texts), step)]
         if progress and len(texts) > 1000:
             from tqdm import tqdm
 
-            starts = tqdm(starts, desc="embedding", unit="call", miniters=max(1, len(starts) // 100))
-        if size == 1 and self._workers > 1 and len(texts) > 1:
-            vectors = self._pool().map(lambda i: self._run([texts[i]])[0], order)
-            if progress and len(texts) > 1000:
-                from tqdm import tqdm
-
-                vectors = tqdm(vectors, total=len(texts), desc="embedding", unit="text", miniters=len(texts) // 100)
-            for row, vector in zip(order, vectors):
-                out[row] = vector
-            return out
-        for start in starts:
-            rows = order[start : start + size]
-            out[rows] = self._run([texts[i] for i in rows])
+            chunks = tqdm(chunks, desc="embedding", unit="chunk", miniters=max(1, len(chunks) // 100))
+        for rows in chunks:
+            if size == 1:
+                self._encode_singly(texts, rows, out)
+            else:
+                out[rows] = self._run([texts[i] for i in rows])
         return out
+
+    def _encode_singly(self, texts: Sequence[str], rows: list[int], out: np.ndarray) -> None:
+        """One call per sentence, a slice per worker; this thread encodes the first slice, so a
+        batch costs one hand-off per extra worker, not one per sentence."""
+        slices = [rows[w :: self._workers] for w in range(min(self._workers, len(rows)))]
+        others = [self._pool().submit(self._encode_each, texts, part, out) for part in slices[1:]]
+        self._encode_each(texts, slices[0], out)
+        for job in others:
+            job.result()
+
+    def _encode_each(self, texts: Sequence[str], rows: list[int], out: np.ndarray) -> None:
+        for i in rows:
+            out[i] = self._run([texts[i]])[0]
 
     def _pool(self) -> ThreadPoolExecutor:
         with self._pool_lock:
-            if self._executor is None:
-                self._executor = ThreadPoolExecutor(self._workers, thread_name_prefix="kefu-encode")
+            if self._executor is None:  # the calling thread is the first worker
+                self._executor = ThreadPoolExecutor(max(1, self._workers - 1), thread_name_prefix="kefu-encode")
             return self._executor
 
     def _run(self, texts: list[str]) -> np.ndarray:

@@ -130,3 +130,12 @@ def test_retriever_with_the_int8_encoder(exported, tmp_path):
     assert top(r, "I can't log in, need a new password") == "password"
     assert top(r, "退款多久能到账") == "refund"
     assert r.search("recipe for chocolate chip cookies").decision == "no_answer"
+
+
+def test_int8_spreads_a_batch_over_workers_with_the_same_vectors(exported):
+    cache, single_worker = exported
+    pooled = OnnxEmbedder(export_dir(cache), "int8", threads=2)
+    texts = [f"{t} #{n}" for n in range(40) for t in FRESH]  # slices of uneven length
+    vectors = pooled.encode(texts)
+    assert pooled._executor is not None  # the batch really went to a second worker
+    np.testing.assert_array_equal(vectors, single_worker.encode(texts))

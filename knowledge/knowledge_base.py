@@ -17,7 +17,7 @@ class KnowledgeBase:
     def __init__(self, store: FaqStore, retriever: Retriever) -> None:
         self.store = store
         self.retriever = retriever
-        self._batcher = SearchBatcher(retriever.search_batch)
+        self._batcher = SearchBatcher(retriever.search_batch, retriever.encode_queries)
         self._entries: dict[str, FaqEntry] = {}
         self.version: int | None = None
 

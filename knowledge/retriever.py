@@ -156,8 +156,12 @@ class Retriever:
     def search(self, text: str, k: int = 5) -> SearchResult:
         return self.search_batch([text], k)[0]
 
-    def search_batch(self, texts: Sequence[str], k: int = 5) -> list[SearchResult]:
-        """Search many queries with one encoder call."""
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """The query vectors `search_batch` would compute (so a caller can encode elsewhere)."""
+        return self._encode([t.strip() for t in texts if t.strip()], False)
+
+    def search_batch(self, texts: Sequence[str], k: int = 5, vectors: np.ndarray | None = None) -> list[SearchResult]:
+        """Search many queries with one encoder call (none when `vectors` from `encode_queries`)."""
         if isinstance(texts, str):
             raise TypeError("search_batch takes a sequence of strings, not one string")
         if not isinstance(k, int) or k < 1:
@@ -170,7 +174,9 @@ class Retriever:
         if not live:
             return results
         stripped = [texts[i].strip() for i in live]
-        queries = self._encode(stripped, False)
+        queries = self._encode(stripped, False) if vectors is None else vectors
+        if len(queries) != len(stripped):
+            raise ValueError(f"{len(queries)} vectors for {len(stripped)} non-blank queries")
         per_path = self._settings.candidates
         keep = max(k, self._settings.max_clarify_options)
         with self._lock:

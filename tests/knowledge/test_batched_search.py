@@ -31,6 +31,14 @@ class TestBatchEqualsSingle:
         r = built()
         assert r.search_batch(QUERIES) == [r.search(q) for q in QUERIES]
 
+    def test_vectors_encoded_beforehand_give_the_same_results(self):
+        r = built()
+        vectors = r.encode_queries(QUERIES)  # blank queries get no vector
+        assert len(vectors) == sum(1 for q in QUERIES if q.strip())
+        assert r.search_batch(QUERIES, vectors=vectors) == r.search_batch(QUERIES)
+        with pytest.raises(ValueError, match="vectors for"):
+            r.search_batch(QUERIES, vectors=vectors[:-1])
+
     def test_after_edits_with_pending_and_removed_documents(self):
         r = built()
         r.upsert(faq("gift", "Can I buy a gift card?", "gift card purchase", "礼品卡"))

@@ -23,6 +23,7 @@ class SqliteTurns:
         self._engine = _engine(file_path, pragmas)
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kefu-db")
         self._max_batch = max_batch
+        self._conn: Connection | None = None
         self._pending: list[tuple[Work, asyncio.Future]] = []
         self._running = False
 
@@ -36,7 +37,7 @@ class SqliteTurns:
         return await future
 
     async def close(self) -> None:
-        await asyncio.get_running_loop().run_in_executor(self._thread, self._engine.dispose)
+        await asyncio.get_running_loop().run_in_executor(self._thread, self._dispose)
         self._thread.shutdown(wait=True)
 
     async def _drain(self) -> None:
@@ -59,20 +60,33 @@ class SqliteTurns:
             self._running = False
 
     def _run_batch(self, work: list[Work]) -> list[tuple[bool, Any]]:
+        conn = self._connection()
         if len(work) > 1:
             try:
-                with self._engine.begin() as conn:
+                with conn.begin():
                     return [(True, fn(conn)) for fn in work]
             except Exception:
                 pass  # rolled back: rerun one by one so each gets its own result or error
         outcomes = []
         for fn in work:
             try:
-                with self._engine.begin() as conn:
+                with conn.begin():
                     outcomes.append((True, fn(conn)))
             except Exception as exc:
                 outcomes.append((False, exc))
         return outcomes
+
+    def _connection(self) -> Connection:
+        # Held for good by the database thread: checking a connection out of the pool and back
+        # for every batch cost as much as the statements of a turn.
+        if self._conn is None or self._conn.closed or self._conn.invalidated:
+            self._conn = self._engine.connect()
+        return self._conn
+
+    def _dispose(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+        self._engine.dispose()
 
 
 def _engine(file_path: str, pragmas: Callable) -> Engine:
@@ -90,6 +104,6 @@ def _engine(file_path: str, pragmas: Callable) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _begin(conn) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.connection.driver_connection.execute("BEGIN IMMEDIATE")
 
     return engine

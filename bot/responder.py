@@ -177,11 +177,15 @@ class Responder:
         key = normalise(text)
         if key in self._handoff_phrases or key.replace(" ", "") in self._handoff_phrases:
             return True
-        # Short messages that contain a phrase ("我要转人工", "can i talk to an agent").
-        if len(key) > 24:
-            return False
+        # Messages that contain a phrase ("我要转人工", "can i talk to an agent"). A one-word phrase
+        # counts only in a short message ("agent" in "I'm a travel agent, any discount?" does
+        # not ask for a person); a longer phrase is specific enough in a sentence
+        # ("I want to talk to a human agent please").
         words = f" {key} "
-        return any((f" {p} " in words) if p.isascii() else (p in key) for p in self._handoff_phrases)
+        return any(
+            len(key) <= (60 if " " in p else 24) and ((f" {p} " in words) if p.isascii() else (p in key))
+            for p in self._handoff_phrases
+        )
 
 
 def _candidates(result: SearchResult) -> list[dict[str, Any]]:

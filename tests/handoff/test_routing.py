@@ -41,6 +41,7 @@ async def _agent(bot, name, status="online", capacity=1, languages=("zh", "en"))
 async def test_routes_to_a_free_agent_with_the_language(bot):
     await _agent(bot, "zh_only", languages=("zh",))
     english = await _agent(bot, "bilingual")
+    # a handoff phrase in a sentence, not a FAQ match: this KB has no entry for it
     [reply] = await bot.push("I want to talk to a human agent", user="en-customer")
     assert "joined" in reply.text
     [conv] = await bot.services.conversations.list(("agent",))
@@ -99,3 +100,16 @@ async def test_outside_business_hours_the_customer_leaves_a_message(tmp_path):
         assert await harness.services.handoffs.queued() == []
     finally:
         await harness.close()
+
+
+@pytest.mark.parametrize("text", ["我要转人工", "can i talk to an agent", "I want to talk to a human agent please"])
+async def test_asking_for_a_person_in_a_sentence_reaches_the_queue(bot, text):
+    await _agent(bot, "bilingual")
+    await bot.push(text, user="asker")
+    assert len(await bot.services.conversations.list(("agent",))) == 1
+
+
+async def test_a_one_word_phrase_inside_a_longer_question_is_not_a_request(bot):
+    await _agent(bot, "bilingual")
+    await bot.push("I'm a travel agent, do you offer any group discount?", user="travel")
+    assert await bot.services.conversations.list(("agent", "queued")) == []

@@ -14,6 +14,7 @@ _EXPORTS = {
     "FakeEmbedder": "knowledge.fake_embedder", "OnnxEmbedder": "knowledge.onnx_embedder",
     "run_evaluation": "knowledge.evaluation", "EvaluationError": "knowledge.evaluation",
     "tune_model": "knowledge.tuning", "IntentHead": "knowledge.intent_head", "with_tuned_model": "knowledge.tuning", "FaissIndex": "knowledge.faiss_index",
+    "ScopeModel": "knowledge.scope_model",
     "LexicalIndex": "knowledge.lexical_index", "FaqStore": "knowledge.faq_store",
     "KnowledgeBase": "knowledge.knowledge_base", "read_faq": "knowledge.formats", "write_faq": "knowledge.formats",
 }

@@ -6,7 +6,9 @@ model cannot read Chinese). `softmax(S / T)` is the in-scope probability p of ea
 the query is in scope at all is judged against the KB's own out-of-fold scores: the p-value of
 `p + cos` among them. Confidence = p x min(1, p-value / IN_SCOPE_P), so at the default thresholds
 (answer 0.5 / clarify 0.3) a query answers only when its score is at least as typical as the
-KB's 5 % least typical in-scope phrasings (the research's conformal rule).
+KB's 5 % least typical in-scope phrasings (the research's conformal rule). KBs too small for that
+table (fewer than 500 held-out phrasings) use their ScopeModel instead: a query whose two best
+entries hold less p than those of 85 % of the KB's own entry-removed phrasings is out of scope.
 
 Entries the head does not know (published or edited since it was fitted) get the linear fusion's
 confidence from their dense/lexical evidence, so a publish is searchable at once; the retriever
@@ -43,6 +45,8 @@ def head_confidences(head: IntentHead, texts: Sequence[str], embeddings: np.ndar
 
 def _confidences(head: IntentHead, svm: np.ndarray, knn: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     prob = softmax(svm + head.alpha * knn, head.temperature)
+    if head.scope is not None:  # small KB: judged against its own entry-removed questions
+        return prob * head.scope.factor(prob)[:, None], prob
     pval = head.in_scope_pvalue(prob + head.knn_weight * knn)
     return prob * np.minimum(1.0, pval / IN_SCOPE_P), prob
 
@@ -89,22 +93,32 @@ class HeadFusion:
             conf, _ = _confidences(head, s, (knn * latin[row])[None, :])
             conf = conf[0]
             order = [c for c in np.argsort(-conf, kind="stable")[:keep].tolist() if usable[c]]
-            # the linear ranking of the pool: confidences of entries the head does not know, and
-            # the matched phrasing by dense + lexical evidence (the head scores entries, not phrasings)
-            linear = {c.entry_id: c for c in
-                      linear_candidates(pool, self.fallback, cjk_share(text), index, len(pool.entry_ids))}
-            cands = [self._head_candidate(index, head.entry_ids[c], float(conf[c]), float(knn[c]),
-                                          lex_of.get(head.entry_ids[c], 0.0), queries[row], linear) for c in order]
-            cands += [c for e, c in linear.items() if e not in head.column or e in self.stale]
+            # the matched phrasing of a pooled entry is its best by dense + lexical evidence (the head
+            # scores entries, not phrasings), as linear_candidates picks it; others: the nearest
+            cjk = cjk_share(text)
+            fused = self.fallback.rank_scores(pool.dense, pool.lexical, cjk)
+            at = {e: i for i, e in enumerate(pool.entry_ids)}
+            cands = []
+            for c in order:
+                entry = head.entry_ids[c]
+                matched = (_matched(pool, fused, at[entry], index) if entry in at
+                           else _best_cos(index, entry, queries[row])[0])
+                cands.append(Candidate(entry, float(conf[c]), matched, float(knn[c]), lex_of.get(entry, 0.0)))
+            # entries the head does not know compete with the linear fusion's confidence (rare: the
+            # pool is ranked by the fusion only when an edit is waiting for the background refit)
+            if any(e not in head.column or e in self.stale for e in pool.entry_ids):
+                cands += [c for c in linear_candidates(pool, self.fallback, cjk, index, len(pool.entry_ids))
+                          if c.entry_id not in head.column or c.entry_id in self.stale]
             cands.sort(key=lambda c: -c.confidence)
             out.append(cands[:keep])
         return out
 
-    @staticmethod
-    def _head_candidate(index: PhrasingIndex, entry: str, conf: float, cos: float, lex: float,
-                        query: np.ndarray, linear: dict[str, Candidate]) -> Candidate:
-        matched = linear[entry].matched if entry in linear else _best_cos(index, entry, query)[0]
-        return Candidate(entry, conf, matched, cos, lex)
+
+def _matched(pool: Pool, fused: np.ndarray, i: int, index: PhrasingIndex) -> str:
+    """The phrasing of the pool's entry `i` whose own fused score is best (as linear_candidates)."""
+    end = pool.starts[i + 1] if i + 1 < len(pool.starts) else len(pool.phrasing_ids)
+    best = pool.starts[i] + int(np.argmax(fused[pool.starts[i]: end]))
+    return index.phrasing(int(pool.phrasing_ids[best]))[1]
 
 
 def _best_cos(index: PhrasingIndex, entry: str, query: np.ndarray) -> tuple[str, float]:

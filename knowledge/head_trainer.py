@@ -69,13 +69,14 @@ class HeadTrainer:
         started = time.perf_counter()
         head = IntentHead.fit(texts, labels, vectors, self.config)
         self.fits += 1
-        if len(head.oof_comb) < self.config.min_calibration:
-            log.info("intent head not used: %d held-out phrasings to calibrate it, fewer than %d",
-                     len(head.oof_comb), self.config.min_calibration)
+        if len(head.oof_comb) < self.config.min_calibration and head.scope is None:
+            log.info("intent head not used: %d held-out phrasings to calibrate it, fewer than %d, and too few "
+                     "for an out-of-scope model", len(head.oof_comb), self.config.min_calibration)
             return None
-        log.info("fitted intent head on %d phrasings of %d entries in %.1f s (T=%.3f, embeddings %s)",
+        log.info("fitted intent head on %d phrasings of %d entries in %.1f s (T=%.3f, embeddings %s, %s)",
                  len(texts), len(head.entry_ids), time.perf_counter() - started, head.temperature,
-                 "on" if head.uses_embeddings else "off")
+                 "on" if head.uses_embeddings else "off",
+                 "in-scope table" if head.scope is None else f"out-of-scope model of {len(head.scope.scores)}")
         return head
 
     # -- cache -------------------------------------------------------------------------------------

@@ -4,11 +4,13 @@ Recipe (docs/retrieval_research.md, section 4): TF-IDF `char_wb` 1-5 + word 1-2 
 model's embedding x 2 as dense columns, into a one-vs-rest LinearSVC. Its decision values are the
 per-entry scores; head_fusion.py adds `alpha x` the nearest-phrasing cosine and turns the sum into
 a confidence with the temperature fitted here. When the KB is mostly Chinese the default model
-reads it as [UNK], so the embedding terms are switched off (char n-grams alone do better there).
+reads it as [UNK], so the embedding columns are switched off (char n-grams alone do better there);
+the cosine term stays, weighted by each query's Latin share, for English questions of bilingual KBs.
 
 Calibration uses out-of-fold scores of the KB's own phrasings only: folds are run until
 `calibration_samples` phrasings have been scored (one fold of five on a 15k-phrasing KB), which
-keeps fit + calibration within about two plain fits.
+keeps fit + calibration within about two plain fits. A KB with fewer held-out phrasings than
+`min_calibration` also gets an out-of-scope model fitted on itself (scope_model.py).
 Saved as plain arrays (npz) + JSON: loading runs no pickled code.
 """
 from __future__ import annotations
@@ -22,11 +24,12 @@ from typing import Sequence
 import numpy as np
 
 from knowledge.head_features import HeadFeatures, entry_max_cos, softmax
+from knowledge.scope_model import MIN_SCOPE_ENTRIES, MIN_SCOPE_SCORES, ScopeModel, entry_folds, top_mass
 from knowledge.tokenizer import cjk_share
 
 __all__ = ["IntentHead", "HeadConfig", "phrasings_digest"]
 
-_FORMAT = 1
+_FORMAT = 2  # 2: the out-of-scope table of small KBs
 _DEFAULT_T = 0.2  # research: fitted T was 0.17-0.22 on every dataset; used when a KB cannot calibrate
 
 
@@ -38,15 +41,23 @@ class HeadConfig:
     C_lexical: float = 2.0  # char n-grams only (Chinese KBs)
     w_emb: float = 2.0
     alpha: float = 1.0  # weight of the nearest-phrasing cosine in the entry score
+    # the same without embedding columns (mostly Chinese KBs): the cosine, weighted by the query's
+    # Latin share, is then the only model evidence an English question of a bilingual KB gets
+    # (demo KB dev + CV over phrasings: 0 -> 2 lifts English top-1, Chinese queries are unaffected)
+    alpha_lexical: float = 2.0
     embeddings: str = "auto"  # "auto" | "on" | "off"
     max_cjk_share: float = 0.3  # "auto": above this share of CJK characters, embeddings are off
     folds: int = 5
     calibration_samples: int = 2000  # out-of-fold phrasings scored at most (whole folds)
-    # fewer held-out phrasings than this: T and the 5 % quantile rest on too few values
-    # (research, 120 of them: 70-86 % OOS recall by random draw; the demo KB's 299 phrasings
-    # answered an out-of-scope question with confidence 0.9), so the retriever keeps the
-    # dense + lexical fusion instead
+    # fewer held-out phrasings than this: the 5 % quantile of the in-scope table rests on too few
+    # values (research, 120 of them: 70-86 % OOS recall by random draw; the demo KB answered an
+    # out-of-scope question with confidence 0.9), so such a KB decides with a ScopeModel fitted on
+    # its entry-removed phrasings instead (or keeps the dense + lexical fusion if it has too few)
     min_calibration: int = 500
+    # ScopeModel: entries are removed in at most this many groups (one fit each; one entry per
+    # group up to 20 entries), and its quantile; both chosen on selection sets (scope_model.py)
+    scope_groups: int = 20
+    scope_quantile: float = 0.85
     seed: int = 0
 
 
@@ -55,7 +66,8 @@ class IntentHead:
 
     def __init__(self, entry_ids: list[str], features: HeadFeatures, coef: np.ndarray, intercept: np.ndarray,
                  config: HeadConfig, temperature: float = _DEFAULT_T, oof_comb: np.ndarray | None = None,
-                 oof_top1: float | None = None, digests: dict[str, str] | None = None) -> None:
+                 oof_top1: float | None = None, digests: dict[str, str] | None = None,
+                 scope: ScopeModel | None = None) -> None:
         self.entry_ids = list(entry_ids)
         # per entry, the digest of the phrasings it was fitted on: an edited entry is stale
         self.digests = dict(digests or {})
@@ -67,6 +79,7 @@ class IntentHead:
         # sorted out-of-fold "confidence + w x cosine" of in-scope phrasings: the conformal table
         self.oof_comb = np.sort(np.asarray(oof_comb if oof_comb is not None else [], dtype=np.float32))
         self.oof_top1 = oof_top1
+        self.scope = scope  # small KBs: where to reject, learnt from entry-removed phrasings
         self.column = {e: i for i, e in enumerate(self.entry_ids)}
 
     @property
@@ -75,7 +88,7 @@ class IntentHead:
 
     @property
     def alpha(self) -> float:
-        return self.config.alpha if self.uses_embeddings else 0.0
+        return self.config.alpha if self.uses_embeddings else self.config.alpha_lexical
 
     # -- fitting ---------------------------------------------------------------------------------
 
@@ -96,6 +109,8 @@ class IntentHead:
         head = cls._fit_once(list(texts), y, emb, entry_ids, config, use)
         if calibrate:
             head._calibrate(list(texts), y, emb)
+            if len(head.oof_comb) < config.min_calibration:
+                head._calibrate_scope(list(texts), y, emb)
         grouped: dict[str, list[str]] = {e: [] for e in entry_ids}
         for t, e in zip(texts, labels):
             grouped[e].append(t)
@@ -145,6 +160,31 @@ class IntentHead:
         self.oof_top1 = float((top == yy).mean())
         self.oof_comb = np.sort(p[rows, top] + self.knn_weight * k[rows, top]).astype(np.float32)
 
+    def _calibrate_scope(self, texts: list[str], y: np.ndarray, emb: np.ndarray) -> None:
+        """The ScopeModel: top-2 probability mass of phrasings whose whole entry was left out of the fit."""
+        n = len(self.entry_ids)
+        if n < MIN_SCOPE_ENTRIES:
+            return
+        groups = min(n, self.config.scope_groups)
+        removed_in = entry_folds(n, groups, self.config.seed)
+        scores = []
+        for f in range(groups):
+            removed = np.isin(y, np.flatnonzero(removed_in == f))
+            train = np.flatnonzero(~removed)
+            kept = np.unique(y[train])
+            if len(kept) < 2 or not removed.any():
+                continue
+            col = np.full(n, -1, dtype=np.int64)
+            col[kept] = np.arange(len(kept))
+            part = self._fit_once([texts[i] for i in train], col[y[train]], emb[train],
+                                  [self.entry_ids[c] for c in kept], self.config, self.uses_embeddings)
+            out = np.flatnonzero(removed)
+            knn = entry_max_cos(emb[out], emb[train], col[y[train]], len(kept)) * _latin(texts, out)
+            s = part.scores([texts[i] for i in out], emb[out]) + part.alpha * knn
+            scores.append(top_mass(softmax(s, self.temperature)))
+        if scores and sum(map(len, scores)) >= MIN_SCOPE_SCORES:
+            self.scope = ScopeModel(np.concatenate(scores), self.config.scope_quantile)
+
     # -- scoring ---------------------------------------------------------------------------------
 
     @property
@@ -169,7 +209,9 @@ class IntentHead:
     def save(self, directory: Path, extra: dict | None = None) -> None:
         directory.mkdir(parents=True, exist_ok=True)
         arrays, vocab = self.features.to_arrays()
-        np.savez(directory / "head.npz", coef=self.coef, intercept=self.intercept, oof_comb=self.oof_comb, **arrays)
+        scope = {"scope": self.scope.scores} if self.scope is not None else {}
+        np.savez(directory / "head.npz", coef=self.coef, intercept=self.intercept, oof_comb=self.oof_comb,
+                 **scope, **arrays)
         meta = {"format": _FORMAT, "entry_ids": self.entry_ids, "config": asdict(self.config),
                 "temperature": self.temperature, "oof_top1": self.oof_top1, "w_emb": self.features.w_emb,
                 "digests": self.digests, "extra": extra or {}, "vocab": vocab}
@@ -183,8 +225,10 @@ class IntentHead:
         with np.load(directory / "head.npz", allow_pickle=False) as z:
             a = {k: z[k] for k in z.files}
         features = HeadFeatures.from_arrays(a, meta["vocab"], meta["w_emb"])
-        return cls(meta["entry_ids"], features, a["coef"], a["intercept"], HeadConfig(**meta["config"]),
-                   meta["temperature"], a["oof_comb"], meta["oof_top1"], meta["digests"])
+        config = HeadConfig(**meta["config"])
+        scope = ScopeModel(a["scope"], config.scope_quantile) if "scope" in a else None
+        return cls(meta["entry_ids"], features, a["coef"], a["intercept"], config,
+                   meta["temperature"], a["oof_comb"], meta["oof_top1"], meta["digests"], scope)
 
     @staticmethod
     def saved_extra(directory: Path) -> dict | None:

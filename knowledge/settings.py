@@ -44,8 +44,9 @@ class KnowledgeSettings(BaseModel):
     # Embedding columns in the head: "auto" drops them when the KB is mostly Chinese (the default
     # model reads Chinese characters as unknown tokens); "on"/"off" for a model known to read it or not.
     head_embeddings: Literal["auto", "on", "off"] = "auto"
-    # Held-out phrasings the head's calibration needs; smaller KBs keep the dense + lexical fusion
-    # (their out-of-scope judgement is too noisy: see HeadConfig.min_calibration).
+    # Held-out phrasings the head's in-scope calibration needs; smaller KBs judge out-of-scope
+    # questions with a model fitted on their own entry-removed phrasings (scope_model.py), and
+    # the tiniest (fewer than 5 entries or 20 phrasings) keep the dense + lexical fusion.
     head_min_held_out: int = Field(500, ge=1)
     # The knowledge base loaded on first start when the database has none ("" for none).
     demo_kb: str = "knowledge/data/demo_faq.json"

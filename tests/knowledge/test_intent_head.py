@@ -92,9 +92,20 @@ def test_mostly_chinese_kb_switches_embeddings_off(embedder):
           "cancel": ["怎么取消订单", "取消订单", "我不想要了怎么取消", "订单可以撤销吗"]}
     texts, labels, emb = kb_arrays(kb, embedder)
     head = IntentHead.fit(texts, labels, emb)
-    assert not head.uses_embeddings and head.alpha == 0.0
+    assert not head.uses_embeddings
     scores = head.scores(["退款要多久"], embedder.encode(["退款要多久"]))
     assert head.entry_ids[int(scores.argmax())] == "refund"
+    # the cosine term stays, weighted by the query's Latin share: it moves an English question of
+    # a bilingual KB, never a Chinese one (the model cannot read it)
+    assert head.alpha == HeadConfig().alpha_lexical > 0
+    queries = ["退款要多久", "how long does a refund take"]
+    q = embedder.encode(queries)
+    knn = np.zeros((2, len(head.entry_ids)))
+    knn[:, head.column["cancel"]] = 1.0
+    with_cos = head_confidences(head, queries, q, knn)[1]
+    without = head_confidences(head, queries, q, np.zeros_like(knn))[1]
+    assert np.allclose(with_cos[0], without[0])
+    assert with_cos[1, head.column["cancel"]] > without[1, head.column["cancel"]]
 
 
 def test_head_needs_two_entries(embedder):
@@ -158,7 +169,8 @@ def test_removed_and_edited_entries_are_not_answered_by_the_head(head, embedder)
 
 # -- through the Retriever ------------------------------------------------------------------------
 
-# 120 phrasings: below the default 500 held-out ones a KB keeps the linear fusion (tested below)
+# 120 phrasings: with 100 held-out ones enough, the head uses its in-scope table (the default 500
+# would give it a ScopeModel instead: test_scope_model.py)
 SETTINGS = KnowledgeSettings(model="fake", head_min_held_out=100)
 
 TEMPLATES = ["{}", "how do I {}", "I want to {}", "help me {}", "can you {}", "please {}", "I need to {}",
@@ -225,7 +237,9 @@ def test_disabled_head_leaves_the_linear_fusion(embedder):
 
 
 def test_a_kb_too_small_to_calibrate_keeps_the_linear_fusion(embedder):
+    # four entries: too few to learn where to reject (scope_model.MIN_SCOPE_ENTRIES)
+    tiny = {e: TOPICS[e] for e in ("password", "hours", "refund", "shipping")}
     r = Retriever(KnowledgeSettings(model="fake"), embedder)  # default: 500 held-out phrasings
-    r.build(topic_kb(TOPICS), "v1")
+    r.build(topic_kb(tiny), "v1")
     assert r.head is None and r.trainer.fits == 1  # fitted, measured, not used
     assert r.search("how can I get my refund").top.entry_id == "refund"

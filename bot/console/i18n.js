@@ -2,6 +2,8 @@
  * (textContent), data-i18n-placeholder / data-i18n-label (aria-label) / data-i18n-title, so a
  * language switch is one pass over the page; dynamic parts re-render through onLanguage().
  */
+import { createI18n } from "/ui/i18n.js"; // switching, t(), applyStrings: shared by every UI
+
 const STRINGS = {
   zh: {
     app_title: "kefu 客服工作台", login_title: "客服登录", username: "用户名", password: "密码",
@@ -83,52 +85,13 @@ const STRINGS = {
   },
 };
 
-const STORE_KEY = "kefu-console:lang";
-const listeners = [];
-let lang = pick(readStored());
-
-function readStored() {
-  try { return localStorage.getItem(STORE_KEY); } catch (e) { return null; } // storage may be blocked
-}
-function pick(value) {
-  if (value === "zh" || value === "en") return value;
-  return (navigator.language || "").toLowerCase().startsWith("zh") ? "zh" : "en";
-}
-
-export function currentLang() { return lang; }
-export function locale() { return lang === "zh" ? "zh-CN" : "en-US"; }
-
-/** t("window_open", {until: "..."}); an unknown key falls back to the key itself. */
-export function t(key, params) {
-  let text = STRINGS[lang][key] ?? STRINGS.zh[key] ?? key;
-  if (params) for (const [k, v] of Object.entries(params)) text = text.replaceAll(`{${k}}`, String(v));
-  return text;
-}
+const i18n = createI18n(STRINGS, "kefu-console:lang");
+export const { applyStrings, currentLang, locale, onLanguage, setLang, t, toggleLang } = i18n;
 
 /** A known code (reason, channel, state) as words, else the code itself. */
 export function label(prefix, code) {
   if (!code) return "";
   const base = String(code).split(":")[0]; // "entry:refund_policy" -> "entry"
   const key = `${prefix}_${base}`;
-  return key in STRINGS[lang] ? t(key) + (base !== code ? ` (${code.slice(base.length + 1)})` : "") : String(code);
+  return key in STRINGS[currentLang()] ? t(key) + (base !== code ? ` (${code.slice(base.length + 1)})` : "") : String(code);
 }
-
-export function applyStrings(root = document) {
-  document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
-  document.title = t("app_title");
-  for (const node of root.querySelectorAll("[data-i18n]")) node.textContent = t(node.dataset.i18n);
-  for (const node of root.querySelectorAll("[data-i18n-placeholder]")) node.placeholder = t(node.dataset.i18nPlaceholder);
-  for (const node of root.querySelectorAll("[data-i18n-label]")) node.setAttribute("aria-label", t(node.dataset.i18nLabel));
-  for (const node of root.querySelectorAll("[data-i18n-title]")) node.title = t(node.dataset.i18nTitle);
-}
-
-export function onLanguage(fn) { listeners.push(fn); }
-
-export function setLang(value) {
-  lang = pick(value);
-  try { localStorage.setItem(STORE_KEY, lang); } catch (e) { /* not remembered, still switched */ }
-  applyStrings();
-  listeners.forEach((fn) => fn(lang));
-}
-
-export function toggleLang() { setLang(lang === "zh" ? "en" : "zh"); }

@@ -2,6 +2,8 @@
  * (textContent), data-i18n-placeholder / data-i18n-label (aria-label), so a language switch is
  * one pass over the page; dynamic parts re-render through onLanguage(). Same approach as the console.
  */
+import { createI18n } from "/ui/i18n.js"; // switching, t(), applyStrings: shared by every UI
+
 const STRINGS = {
   zh: {
     app_title: "kefu 知识库编辑", login_title: "知识库编辑登录", username: "用户名", password: "密码", login: "登录",
@@ -99,47 +101,5 @@ const STRINGS = {
   },
 };
 
-const STORE_KEY = "kefu-editor:lang";
-const listeners = [];
-let lang = pick(readStored());
-
-function readStored() {
-  try { return localStorage.getItem(STORE_KEY); } catch (e) { return null; } // storage may be blocked
-}
-function pick(value) {
-  if (value === "zh" || value === "en") return value;
-  return (navigator.language || "").toLowerCase().startsWith("zh") ? "zh" : "en";
-}
-
-export function currentLang() { return lang; }
-export function locale() { return lang === "zh" ? "zh-CN" : "en-US"; }
-
-/** t("published", {v: 3}); an unknown key falls back to the key itself. */
-export function t(key, params) {
-  let text = STRINGS[lang][key] ?? STRINGS.zh[key] ?? key;
-  if (params) for (const [k, v] of Object.entries(params)) text = text.replaceAll(`{${k}}`, String(v));
-  return text;
-}
-
-/** A known code as words ("decision", "answer" -> "直接回答"), else the code itself. */
-export function label(prefix, code) {
-  const key = `${prefix}_${code}`;
-  return key in STRINGS[lang] ? t(key) : String(code ?? "");
-}
-
-export function applyStrings(root = document) {
-  document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
-  document.title = t("app_title");
-  for (const node of root.querySelectorAll("[data-i18n]")) node.textContent = t(node.dataset.i18n);
-  for (const node of root.querySelectorAll("[data-i18n-placeholder]")) node.placeholder = t(node.dataset.i18nPlaceholder);
-  for (const node of root.querySelectorAll("[data-i18n-label]")) node.setAttribute("aria-label", t(node.dataset.i18nLabel));
-}
-
-export function onLanguage(fn) { listeners.push(fn); }
-
-export function toggleLang() {
-  lang = lang === "zh" ? "en" : "zh";
-  try { localStorage.setItem(STORE_KEY, lang); } catch (e) { /* not remembered, still switched */ }
-  applyStrings();
-  listeners.forEach((fn) => fn(lang));
-}
+const i18n = createI18n(STRINGS, "kefu-editor:lang");
+export const { applyStrings, currentLang, locale, onLanguage, setLang, t, toggleLang, label } = i18n;

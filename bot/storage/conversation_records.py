@@ -63,6 +63,16 @@ class Received:
         return self.repeated_replies is not None
 
 
+def message_row(m: NewMessage, conversation_id: str, channel: str, now: datetime) -> dict[str, Any]:
+    """A messages-table row for `m` (JSON columns as Python values)."""
+    return {
+        "id": m.id, "conversation_id": conversation_id, "author": m.author, "channel": channel,
+        "dedupe_key": m.dedupe_key, "reply_to": m.reply_to, "kind": m.kind, "text": m.text,
+        "buttons": [{"title": b.title, "payload": b.payload} for b in m.buttons], "meta": dict(m.meta),
+        "created_at": now,
+    }
+
+
 class DuplicateMessage(Exception):
     """The channel delivered a message id we already stored."""
 

@@ -12,12 +12,14 @@ from typing import Any, Iterable
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import Connection
 
+from bot.language import detect_language
 from bot.messages import TranscriptMessage
 from bot.storage.conversation_records import (
     OPEN_STATES,
     ConversationRecord,
     NewMessage,
     Received,
+    message_row,
     new_id,
     record_of,
     transcript_of,
@@ -95,15 +97,7 @@ def add_messages(
     """Insert messages; apply `updates` to the conversation and mark it active (unless not `touch`)."""
     if not updates and (raw := fast.raw_connection(conn)) is not None:
         return fast.add_messages(raw, conversation_id, channel, items, now, touch)
-    rows = [
-        dict(
-            id=m.id, conversation_id=conversation_id, author=m.author, channel=channel,
-            dedupe_key=m.dedupe_key, reply_to=m.reply_to, kind=m.kind, text=m.text,
-            buttons=[{"title": b.title, "payload": b.payload} for b in m.buttons],
-            meta=dict(m.meta), created_at=now,
-        )
-        for m in items
-    ]
+    rows = [message_row(m, conversation_id, channel, now) for m in items]
     if rows:
         conn.execute(_INSERT_MESSAGES, rows)
     if updates:
@@ -140,10 +134,7 @@ def receive(
     conv = fast.open_conversation(raw, channel, user_id) if raw is not None and not person_id else None
     if conv is None or (idle_close and conv.state == "bot" and now - conv.updated_at > idle_close):
         conv = open_conversation(conn, channel, user_id, customer_language, idle_close, person_id, now)
-    fallback = conv.language or customer_language or default_language
-    if fallback not in ("zh", "en"):
-        fallback = "zh"
-    language = detected or fallback
+    language = detected or detect_language("", conv.language or customer_language or default_language)
     changed = detected is not None and language != conv.language
     if raw is not None:
         stored = fast.add_messages(raw, conv.id, channel, [inbound], now, True, language if changed else None)

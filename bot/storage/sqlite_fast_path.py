@@ -14,12 +14,19 @@ from __future__ import annotations
 import json
 import sqlite3
 from datetime import datetime
-from typing import Any, Iterable
+from typing import Iterable
 
 from sqlalchemy.exc import IntegrityError
 
 from bot.messages import TranscriptMessage
-from bot.storage.conversation_records import OPEN_STATES, ConversationRecord, NewMessage, record_of, transcript_of
+from bot.storage.conversation_records import (
+    OPEN_STATES,
+    ConversationRecord,
+    NewMessage,
+    message_row,
+    record_of,
+    transcript_of,
+)
 
 _CONVERSATION_COLUMNS = (
     "id", "customer_id", "channel", "state", "language", "misses_in_row", "unhelpful", "handoff_reason",
@@ -73,7 +80,7 @@ def add_messages(
 ) -> list[TranscriptMessage]:
     """Insert messages, mark the conversation active (and set its language when given)."""
     stamp = _timestamp(now)
-    rows = [_message_row(m, conversation_id, channel, now) for m in items]
+    rows = [message_row(m, conversation_id, channel, now) for m in items]
     if rows:
         params = [
             (r["id"], conversation_id, r["author"], channel, r["dedupe_key"], r["reply_to"], r["kind"], r["text"],
@@ -89,15 +96,6 @@ def add_messages(
     elif touch:
         raw.execute(_TOUCH, (stamp, conversation_id))
     return [transcript_of(r) for r in rows]
-
-
-def _message_row(m: NewMessage, conversation_id: str, channel: str, now: datetime) -> dict[str, Any]:
-    return {
-        "id": m.id, "conversation_id": conversation_id, "author": m.author, "channel": channel,
-        "dedupe_key": m.dedupe_key, "reply_to": m.reply_to, "kind": m.kind, "text": m.text,
-        "buttons": [{"title": b.title, "payload": b.payload} for b in m.buttons], "meta": dict(m.meta),
-        "created_at": now,
-    }
 
 
 def _timestamp(moment: datetime) -> str:

@@ -3,8 +3,9 @@
     .venv/bin/python benchmarks/rest_load.py --url http://127.0.0.1:8080 --concurrency 8 --duration 30
 
 Each client is a customer sending questions one after another (a new question only after the
-answer). Prints one JSON object: requests/s, p50/p95/p99 latency in ms, errors, and the server's
-resident memory when --pid is given.
+answer). Prints one JSON object: requests/s, p50/p95/p99 latency in ms, errors, and, when --pid is
+given, the server's memory and CPU per request, summed over the process and its children (kefu's
+search process): Rss counts shared libraries once per process, Pss shares them out.
 """
 from __future__ import annotations
 
@@ -19,28 +20,13 @@ from pathlib import Path
 
 import aiohttp
 
+from procs import cpu_seconds, memory_mb, with_children
 from questions import make_questions
 
 
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
-
-
-def cpu_seconds(pids: list[int]) -> float:
-    """User + system CPU time of the server processes (and their threads) so far."""
-    ticks = 0
-    for pid in pids:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        ticks += int(fields[11]) + int(fields[12])  # utime, stime
-    return ticks / os.sysconf("SC_CLK_TCK")
-
-
-def rss_mb(pid: int) -> float | None:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return None
 
 
 async def client(session, url, worker, questions, deadline, latencies, errors):
@@ -69,7 +55,7 @@ async def main() -> None:
     parser.add_argument("--duration", type=float, default=30)
     parser.add_argument("--warmup", type=float, default=3)
     parser.add_argument("--pid", type=int, action="append", default=[],
-                        help="server pid (repeat for several workers): reports resident memory and CPU per request")
+                        help="server pid (repeat for several workers): reports memory and CPU per request of it and its children")
     args = parser.parse_args()
 
     questions = iter(make_questions(args.faq, 1_000_000 if args.duration > 100 else 200_000))
@@ -81,14 +67,15 @@ async def main() -> None:
         await asyncio.gather(*(client(session, url, w, questions, end, warm, []) for w in range(args.concurrency)))
         latencies: list[float] = []
         errors: list[int] = []
-        cpu_before = cpu_seconds(args.pid)
+        pids = with_children(args.pid)
+        cpu_before = cpu_seconds(pids)
         start = time.perf_counter()
         end = start + args.duration
         await asyncio.gather(
             *(client(session, url, w, questions, end, latencies, errors) for w in range(args.concurrency))
         )
         elapsed = time.perf_counter() - start
-        cpu = cpu_seconds(args.pid) - cpu_before
+        cpu = cpu_seconds(pids) - cpu_before
     report = {
         "concurrency": args.concurrency,
         "duration_s": round(elapsed, 1),
@@ -100,7 +87,9 @@ async def main() -> None:
         "p99_ms": round(percentile(latencies, 99), 1) if latencies else None,
     }
     if args.pid:
-        report["server_rss_mb"] = round(sum(rss_mb(pid) or 0 for pid in args.pid), 1)
+        report["server_processes"] = len(pids)
+        report["server_rss_mb"] = memory_mb(pids, "Rss")
+        report["server_pss_mb"] = memory_mb(pids, "Pss")
         report["server_cpu_ms_per_request"] = round(cpu * 1000 / max(1, len(latencies)), 2)
         report["load_average"] = os.getloadavg()[0]
     print(json.dumps(report))

@@ -24,6 +24,8 @@ import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from procs import memory_mb as memory_mb_of  # noqa: E402
+from procs import with_children  # noqa: E402
 from questions import make_questions  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,12 +38,9 @@ def free_port() -> int:
 
 
 def memory_mb(pid: int) -> dict[str, float]:
-    fields = {}
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        key, _, value = line.partition(":")
-        if key in ("VmRSS", "VmHWM"):
-            fields[key] = round(int(value.split()[0]) / 1024, 1)
-    return fields
+    """Summed over the server and its search process."""
+    pids = with_children([pid])
+    return {"processes": len(pids), "VmRSS": memory_mb_of(pids, "Rss"), "VmHWM": memory_mb_of(pids, "VmHWM")}
 
 
 def wait_ready(url: str, proc: subprocess.Popen, timeout: float) -> None:
@@ -89,7 +88,7 @@ def one_start(data_dir: Path, models: Path, requests: int, timeout: float, encod
     encoder_line = next((line for line in err.splitlines() if "encoder:" in line or "using PyTorch" in line), "")
     return {"ready_s": round(ready, 2), "rss_at_ready_mb": at_ready.get("VmRSS"),
             f"rss_after_{requests}_requests_mb": after.get("VmRSS"), "peak_rss_mb": after.get("VmHWM"),
-            "encoder_log": encoder_line.strip()[-120:]}
+            "processes": after.get("processes"), "encoder_log": encoder_line.strip()[-120:]}
 
 
 def main() -> None:

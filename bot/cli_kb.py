@@ -102,7 +102,7 @@ def _as_draft(entry):
 
 async def _index(settings: Settings, store, version: int) -> None:
     """Build and save the index now (with a progress bar) so the server starts without re-embedding."""
-    from bot.services import build_retriever
+    from bot.retriever_factory import build_retriever
 
     entries = await store.list_entries("published")
     retriever = await asyncio.to_thread(build_retriever, settings)

@@ -21,12 +21,10 @@ from bot.handoff.service_records import ServiceRecords
 from bot.responder import Responder
 from bot.settings import Settings
 from bot.storage import ConversationStore, Database
-from knowledge.embedder import load_embedder
 from knowledge.faq_store import FaqStore
 from knowledge.formats import read_faq
 from knowledge.knowledge_base import KnowledgeBase
-from knowledge.retriever import Retriever
-from knowledge.tuning import with_tuned_model
+from knowledge.search_process import SearchProcess
 
 log = logging.getLogger(__name__)
 
@@ -60,14 +58,26 @@ class Services:
 async def start_services(settings: Settings, progress: bool = False) -> Services:
     settings.server.data_dir.mkdir(parents=True, exist_ok=True)
     db = Database(settings.database_url)
+    # The search process starts (imports, model) while this one migrates the database.
+    search = SearchProcess("bot.retriever_factory:build_retriever", (settings,)) if settings.server.search_process else None
+    starting = asyncio.create_task(search.start()) if search else None
     try:
         await db.migrate()
         faq_store = FaqStore(db.engine)
         await load_demo_kb(faq_store, settings.knowledge.demo_kb)
-        retriever = await asyncio.to_thread(build_retriever, settings)
+        if search is not None:
+            retriever = await starting
+        else:
+            from bot.retriever_factory import build_retriever  # here: it loads the encoder's libraries
+
+            retriever = await asyncio.to_thread(build_retriever, settings)
         kb = KnowledgeBase(faq_store, retriever)
         await kb.load(progress=progress)
     except BaseException:
+        if starting is not None:
+            starting.cancel()
+            await asyncio.gather(starting, return_exceptions=True)
+            search.close()
         await db.close()
         raise
     http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
@@ -89,14 +99,6 @@ async def start_services(settings: Settings, progress: bool = False) -> Services
         settings, db, kb, conversations, engine, http, users=users, sessions=SessionStore(db), desk=desk,
         records=records, handoffs=handoffs, hub=hub, outbox=outbox, relay=relay,
     )
-
-
-def build_retriever(settings: Settings) -> Retriever:
-    """The retriever the bot uses: the tuned model when `kefu kb tune` made one, ONNX exports and
-    indexes cached in the data directory."""
-    knowledge = with_tuned_model(settings.knowledge, settings.server.data_dir)
-    cache = settings.server.data_dir / "index"
-    return Retriever(knowledge, load_embedder(knowledge, cache), cache_dir=cache)
 
 
 async def load_demo_kb(store: FaqStore, path: str) -> bool:

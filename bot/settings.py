@@ -36,6 +36,9 @@ class ServerSettings(_Section):
     allowed_origins: list[str] = Field(default_factory=list)
     # Prometheus metrics at /metrics, without login (for a scraper on the internal network).
     metrics_enabled: bool = True
+    # Search (encoder, indexes, intent head) in its own process, so web and search each have an
+    # interpreter: ~1.4x the requests/s on 2 cores (docs/benchmarks.md). Off: one process.
+    search_process: bool = True
 
 
 class DatabaseSettings(_Section):

@@ -13,14 +13,16 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from itertools import combinations
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 
-from knowledge.retriever import Retriever
 from knowledge.tokenizer import cjk_share
 from knowledge.text_similarity import TextSimilarity, normalise_question
 from knowledge.types import FaqEntry
+
+if TYPE_CHECKING:  # a SearchProcess stands in for it in the web process
+    from knowledge.retriever import Retriever
 
 __all__ = ["KbCheck", "KbCheckReport", "ConfusedVariant", "NearDuplicate"]
 

@@ -16,7 +16,6 @@ from datetime import datetime
 from typing import Iterable, Mapping
 
 import numpy as np
-from scipy.cluster.hierarchy import fcluster, linkage
 
 from knowledge.text_similarity import TextSimilarity, normalise_question
 
@@ -89,6 +88,8 @@ class MissGroups:
         distance = np.clip(1.0 - similarity, 0.0, 2.0)
         np.fill_diagonal(distance, 0.0)
         condensed = distance[np.triu_indices(len(texts), k=1)]
+        from scipy.cluster.hierarchy import fcluster, linkage  # when used: the web process starts without it
+
         tree = linkage(condensed, method="average")
         return fcluster(tree, t=1.0 - self.threshold, criterion="distance")
 

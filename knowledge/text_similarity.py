@@ -13,8 +13,6 @@ import unicodedata
 from typing import Sequence
 
 import numpy as np
-from scipy import sparse
-from sklearn.feature_extraction.text import TfidfVectorizer
 
 __all__ = ["TextSimilarity", "normalise_question", "features"]
 
@@ -49,8 +47,12 @@ class TextSimilarity:
     def __init__(self, texts: Sequence[str]) -> None:
         self.texts = list(texts)
         if not any(features(t) for t in self.texts):
+            from scipy import sparse  # imported when used: the web process starts without it
+
             self._vectors = sparse.csr_matrix((len(self.texts), 1), dtype=np.float32)
             return
+        from sklearn.feature_extraction.text import TfidfVectorizer  # when used, as above
+
         vectorizer = TfidfVectorizer(analyzer=features, sublinear_tf=True, dtype=np.float32, norm="l2")
         self._vectors = vectorizer.fit_transform(self.texts).tocsr()
 

@@ -41,10 +41,14 @@ async def database(request, tmp_path: Path):
 
 
 def make_settings(tmp_path: Path, **env: str) -> Settings:
-    """Settings for a test server: temporary data dir, fake embedder, no config file."""
+    """Settings for a test server: temporary data dir, fake embedder, no config file.
+
+    Search runs in the test's process (a search process per test would add ~2 s each); the
+    search process has its own tests, and the browser and CLI servers use it as `kefu run` does."""
     base = {
         "KEFU_SERVER__DATA_DIR": str(tmp_path / "data"),
         "KEFU_KNOWLEDGE__MODEL": "fake",
+        "KEFU_SERVER__SEARCH_PROCESS": "false",
     }
     return load_settings(None, base | env)
 

@@ -6,10 +6,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook, load_workbook
-from openpyxl.utils import get_column_letter
-from openpyxl.utils.exceptions import IllegalCharacterError, InvalidFileException
-
 from knowledge.types import FaqEntry
 
 from .errors import FaqImportError, ProblemList
@@ -37,6 +33,9 @@ def _cell_text(value: Any) -> str:
 
 
 def read_xlsx(path: Path) -> list[FaqEntry]:
+    from openpyxl import load_workbook  # imported when used (~20 MB): the web server rarely needs it
+    from openpyxl.utils.exceptions import InvalidFileException
+
     read_bytes(path)  # the same "not found" message as the other formats
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
@@ -78,6 +77,10 @@ def read_xlsx(path: Path) -> list[FaqEntry]:
 
 
 def write_xlsx(path: Path, entries: list[FaqEntry]) -> None:
+    from openpyxl import Workbook  # when used, as above
+    from openpyxl.utils import get_column_letter
+    from openpyxl.utils.exceptions import IllegalCharacterError
+
     header = TableLayout.header_for(entries)
     workbook = Workbook()
     sheet = workbook.active

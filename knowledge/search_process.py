@@ -150,7 +150,8 @@ class SearchProcess:
         # A new interpreter, not a fork: this process has threads; the child's end is its only
         # inherited descriptor, and it exits when it reads end-of-file on it (this process gone).
         root = str(Path(__file__).resolve().parent.parent)
-        env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])))
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])),
+                   KEFU_SEARCH_LOG_LEVEL=str(logging.getLogger().getEffectiveLevel()))
         command = [sys.executable, "-m", "knowledge.search_worker", str(theirs.fileno())]
         try:
             process = subprocess.Popen(command, pass_fds=[theirs.fileno()], env=env, stdin=subprocess.DEVNULL)

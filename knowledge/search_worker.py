@@ -25,7 +25,8 @@ log = logging.getLogger("knowledge.search_process")
 
 def main() -> None:
     """`python -m knowledge.search_worker FD`: FD is our end of the web process's socketpair."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s[search]: %(message)s")
+    level = int(os.environ.get("KEFU_SEARCH_LOG_LEVEL", logging.INFO))  # the web process's
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s[search]: %(message)s")
     logging.getLogger("faiss.loader").setLevel(logging.WARNING)  # which CPU build it tried, at every start
     asyncio.run(_serve(socket.socket(fileno=int(sys.argv[1]))))
 

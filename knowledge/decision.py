@@ -26,8 +26,12 @@ class Decider:
         self.clarify_margin = settings.clarify_margin
         self.max_options = settings.max_clarify_options
 
-    def decide(self, ranked: Sequence[Candidate], k: int) -> SearchResult:
-        """`ranked` is best first; answer and no_answer keep the top `k` for display."""
+    def decide(self, ranked: Sequence[Candidate], k: int, plausible: bool = False) -> SearchResult:
+        """`ranked` is best first; answer and no_answer keep the top `k` for display. `plausible`:
+        other evidence (keyword_cover.py) vouches for the best candidate, so a confidence below
+        clarify_threshold offers it (and the runners-up) instead of giving up."""
+        if ranked and ranked[0].confidence < self.clarify_threshold and plausible:
+            return SearchResult("clarify", tuple(ranked[: max(2, self.max_options)]))
         if not ranked or ranked[0].confidence < self.clarify_threshold:
             return SearchResult("no_answer", tuple(ranked[:k]))
         top, rest = ranked[0], ranked[1:]

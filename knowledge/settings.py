@@ -41,6 +41,9 @@ class KnowledgeSettings(BaseModel):
     # The learned intent head (TF-IDF + linear SVM over the KB's phrasings, see intent_head.py);
     # off leaves ranking to the dense + lexical fusion alone.
     intent_head: bool = True
+    # A short question below clarify_threshold whose content words all occur in its best entry's
+    # phrasings gets a clarify (the options to tap) instead of no_answer (keyword_cover.py).
+    keyword_clarify: bool = True
     # Embedding columns in the head: "auto" drops them when the KB is mostly Chinese (the default
     # model reads Chinese characters as unknown tokens); "on"/"off" for a model known to read it or not.
     head_embeddings: Literal["auto", "on", "off"] = "auto"

@@ -59,6 +59,14 @@ class Tokenizer:
                 self._word_terms(word, out)
         return out
 
+    def runs(self, text: str) -> list[tuple[str, str]]:
+        """(CJK run, "") or ("", word) pieces of the normalized text, in order."""
+        return _RUNS.findall(self.normalize(text))
+
+    def segment(self, run: str) -> list[str]:
+        """jieba's words of a CJK run."""
+        return self._segment(run)
+
     def _word_terms(self, word: str, out: list[str]) -> None:
         out.append("w:" + word)
         padded = f" {word} "

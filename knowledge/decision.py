@@ -31,7 +31,9 @@ class Decider:
         other evidence (keyword_cover.py) vouches for the best candidate, so a confidence below
         clarify_threshold offers it (and the runners-up) instead of giving up."""
         if ranked and ranked[0].confidence < self.clarify_threshold and plausible:
-            return SearchResult("clarify", tuple(ranked[: max(2, self.max_options)]))
+            # the vouched-for candidate, and runners-up only where nearly as likely (not filler)
+            runners = [c for c in ranked[1:] if c.confidence >= ranked[0].confidence / 2]
+            return SearchResult("clarify", (ranked[0], *runners[: self.max_options - 1]))
         if not ranked or ranked[0].confidence < self.clarify_threshold:
             return SearchResult("no_answer", tuple(ranked[:k]))
         top, rest = ranked[0], ranked[1:]

@@ -1,7 +1,7 @@
 """Turning ranked, calibrated candidates into answer / clarify / no_answer."""
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Collection, Sequence
 
 from knowledge.settings import KnowledgeSettings
 from knowledge.types import Candidate, SearchResult
@@ -26,13 +26,13 @@ class Decider:
         self.clarify_margin = settings.clarify_margin
         self.max_options = settings.max_clarify_options
 
-    def decide(self, ranked: Sequence[Candidate], k: int, plausible: bool = False) -> SearchResult:
-        """`ranked` is best first; answer and no_answer keep the top `k` for display. `plausible`:
-        other evidence (keyword_cover.py) vouches for the best candidate, so a confidence below
-        clarify_threshold offers it (and the runners-up) instead of giving up."""
-        if ranked and ranked[0].confidence < self.clarify_threshold and plausible:
-            # the vouched-for candidate, and runners-up only where nearly as likely (not filler)
-            runners = [c for c in ranked[1:] if c.confidence >= ranked[0].confidence / 2]
+    def decide(self, ranked: Sequence[Candidate], k: int, vouched: Collection[str] = ()) -> SearchResult:
+        """`ranked` is best first; answer and no_answer keep the top `k` for display. `vouched`:
+        entries other evidence (keyword_cover.py) speaks for; when it speaks for the best one, a
+        confidence below clarify_threshold offers it instead of giving up."""
+        if ranked and ranked[0].confidence < self.clarify_threshold and ranked[0].entry_id in vouched:
+            # runners-up vouched for too (near-duplicate entries) or nearly as likely; not filler
+            runners = [c for c in ranked[1:] if c.entry_id in vouched or c.confidence >= ranked[0].confidence / 2]
             return SearchResult("clarify", (ranked[0], *runners[: self.max_options - 1]))
         if not ranked or ranked[0].confidence < self.clarify_threshold:
             return SearchResult("no_answer", tuple(ranked[:k]))

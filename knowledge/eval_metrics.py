@@ -28,7 +28,7 @@ class Scored:
 
     ranked: tuple[Candidate, ...]
     expected: str | None  # None: out of scope, the right outcome is no_answer
-    covered: bool = False  # the best candidate's phrasings hold every content word (Retriever.covers)
+    vouched: frozenset[str] = frozenset()  # best candidates holding every content word (Retriever.vouched)
 
 
 def ranking_metrics(scored: Sequence[Scored]) -> dict:
@@ -49,7 +49,7 @@ def ranking_metrics(scored: Sequence[Scored]) -> dict:
 
 def decide_all(scored: Sequence[Scored], settings: KnowledgeSettings, k: int) -> list[SearchResult]:
     decider = Decider(settings)
-    return [decider.decide(s.ranked, k, s.covered) for s in scored]
+    return [decider.decide(s.ranked, k, s.vouched) for s in scored]
 
 
 def decision_metrics(scored: Sequence[Scored], results: Sequence[SearchResult]) -> dict:

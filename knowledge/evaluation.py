@@ -180,8 +180,8 @@ def _score(retriever: Retriever, queries: Sequence[Query], progress: bool, label
         for start in range(0, len(queries), _BATCH):
             chunk = queries[start:start + _BATCH]
             for q, result in zip(chunk, retriever.search_batch([q.text for q in chunk], RANK_K)):
-                top = result.top
-                out.append(Scored(result.candidates, q.expected, top is not None and retriever.covers(q.text, top.entry_id)))
+                vouched = retriever.vouched(q.text, [c.entry_id for c in result.candidates])
+                out.append(Scored(result.candidates, q.expected, vouched))
             bar.update(len(chunk))
     return out
 

@@ -191,21 +191,25 @@ class Retriever:
             pools = [index.pool(queries[row], hits[row], lexical[row], per_path) for row in range(len(live))]
             ranked = head.rank_batch(stripped, queries, sims, pools, index, keep)
             for row, i in enumerate(live):
-                results[i] = self._decider.decide(ranked[row], k, self._plausible(stripped[row], ranked[row], index))
+                results[i] = self._decider.decide(ranked[row], k, self._vouched(stripped[row], ranked[row], index))
         return results
 
     # -- internals -------------------------------------------------------------------------------
 
-    def _plausible(self, text: str, ranked: Sequence, index: PhrasingIndex) -> bool:
-        """A question too unsure to clarify whose content words all occur in its best entry."""
+    def _vouched(self, text: str, ranked: Sequence, index: PhrasingIndex) -> frozenset[str]:
+        """For a question too unsure to clarify: which of its best candidates hold all its content words."""
         if not ranked or ranked[0].confidence >= self._settings.clarify_threshold:
-            return False
-        return self._covers(text, ranked[0].entry_id, index)
+            return frozenset()
+        return self._vouched_among(text, [c.entry_id for c in ranked], index)
 
-    def covers(self, text: str, entry_id: str) -> bool:
-        """Whether keyword_cover.py vouches for `entry_id` as the answer to `text` (and the setting is on)."""
+    def vouched(self, text: str, entry_ids: Sequence[str]) -> frozenset[str]:
+        """Which of the first `entry_ids` (as many as a clarify offers) keyword_cover.py vouches for as
+        answers to `text`; none when the setting is off."""
         with self._lock:
-            return self._covers(text.strip(), entry_id, self._index)
+            return self._vouched_among(text.strip(), entry_ids, self._index)
+
+    def _vouched_among(self, text: str, entry_ids: Sequence[str], index: PhrasingIndex) -> frozenset[str]:
+        return frozenset(e for e in entry_ids[: self._settings.max_clarify_options] if self._covers(text, e, index))
 
     def _covers(self, text: str, entry_id: str, index: PhrasingIndex) -> bool:
         if not self._settings.keyword_clarify:

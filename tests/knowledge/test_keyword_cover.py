@@ -44,11 +44,15 @@ def test_decider_offers_a_vouched_candidate_below_the_clarify_threshold():
     decider = Decider(KnowledgeSettings())
     ranked = [Candidate("returns", 0.12), Candidate("refund", 0.07), Candidate("tracking", 0.01)]
     assert decider.decide(ranked, 5).decision == "no_answer"
-    result = decider.decide(ranked, 5, plausible=True)
+    result = decider.decide(ranked, 5, vouched={"returns"})
     # offered with the runner-up that is nearly as likely, not with filler
     assert result.decision == "clarify" and [c.entry_id for c in result.candidates] == ["returns", "refund"]
     confident = [Candidate("returns", 0.9), Candidate("refund", 0.05)]
-    assert decider.decide(confident, 5, plausible=True).decision == "answer"  # only ever lifts a no_answer
+    assert decider.decide(confident, 5, vouched={"returns"}).decision == "answer"  # only ever lifts a no_answer
+    assert decider.decide(ranked, 5, vouched={"refund"}).decision == "no_answer"  # the best one must be vouched for
+    # a near-duplicate vouched for too is offered even when far less likely
+    both = decider.decide(ranked, 5, vouched={"returns", "tracking"})
+    assert [c.entry_id for c in both.candidates] == ["returns", "refund", "tracking"]
 
 
 def built(**kw) -> Retriever:
@@ -63,7 +67,7 @@ def test_a_short_keyword_question_is_clarified_not_refused():
     assert off.search("发票").decision == "no_answer"  # the head alone is unsure of one keyword
     result = on.search("发票")
     assert result.decision == "clarify" and result.top.entry_id == "invoice"
-    assert on.covers("发票", "invoice") and not off.covers("发票", "invoice")
+    assert on.vouched("发票", ["invoice", "shipping"]) == {"invoice"} and off.vouched("发票", ["invoice"]) == set()
     # a word no entry has keeps the no_answer
     assert on.search("手机壳有没有卖").decision == "no_answer"
     assert on.search_batch(["发票", "手机壳有没有卖"]) == [on.search("发票"), on.search("手机壳有没有卖")]

@@ -214,8 +214,9 @@ def build_openapi(fragments: Iterable[ApiFragment] | None = None) -> Json:
     """The whole document; a fresh dict each call, so a caller may add to it."""
     from bot.agent_api.openapi_fragment import agent_fragment  # the agent API builds on this module
     from bot.dashboard_api.openapi_fragment import dashboard_fragment
+    from bot.editor_api.openapi_fragment import editor_fragment
 
-    makers = (*FRAGMENTS, agent_fragment, dashboard_fragment)
+    makers = (*FRAGMENTS, agent_fragment, dashboard_fragment, editor_fragment)
     parts = [make() for make in makers] if fragments is None else list(fragments)
     document: Json = {
         "openapi": "3.1.0",

@@ -1,14 +1,21 @@
-"""Values the store returns about changes (per-entry revisions, the audit log) and row helpers."""
+"""Values the store returns about changes (per-entry revisions, the audit log, refused edits) and row helpers.
+
+An entry's revision (the number of its latest history row) is the token of optimistic locking: an
+edit names the revision it was based on, and the store refuses it (`EditRefused`) if anything but a
+publish changed the entry since. Publishing moves a draft live without changing its content, so it
+does not make anyone's copy stale.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Mapping
+from typing import Any, Literal, Mapping
 
 from knowledge.formats.entry_dict import entry_from_dict, entry_to_dict
 from knowledge.types import FaqEntry, Link, QuickReply
 
-__all__ = ["EntryRevision", "AuditEvent", "entry_values", "entry_of_row", "snapshot", "entry_of_snapshot", "utc"]
+__all__ = ["EntryRevision", "EntryChange", "EntryState", "EntryWrite", "EditRefused", "AuditEvent", "entry_values",
+           "entry_of_row", "snapshot", "entry_of_snapshot", "utc"]
 
 
 @dataclass(frozen=True)
@@ -17,7 +24,7 @@ class EntryRevision:
 
     entry_id: str
     revision: int  # 1, 2, ... per entry
-    change: str  # save | publish | delete | import
+    change: str  # save | rollback | accept_misses | discard_draft | publish | delete | import
     status: str  # the row that changed: draft or published
     entry: FaqEntry | None
     changed_at: datetime
@@ -25,10 +32,62 @@ class EntryRevision:
 
 
 @dataclass(frozen=True)
+class EntryChange:
+    """One change of an entry without its content: who did what, and when."""
+
+    entry_id: str
+    revision: int
+    change: str
+    changed_at: datetime
+    changed_by: str
+
+
+@dataclass(frozen=True)
+class EntryState:
+    """An entry's draft and live rows with the revision they were read at (0: the entry has no history)."""
+
+    entry_id: str
+    draft: FaqEntry | None
+    live: FaqEntry | None
+    revision: int
+
+    @property
+    def working(self) -> FaqEntry | None:
+        return self.draft or self.live
+
+
+@dataclass(frozen=True)
+class EntryWrite:
+    """An edit as stored: the entry's working copy after it (None: the entry is gone) and its new
+    revision, the token the next edit of this copy must name."""
+
+    entry: FaqEntry | None
+    revision: int
+
+
+RefusalReason = Literal["stale", "exists", "missing", "no_draft", "unknown_base"]
+
+
+class EditRefused(Exception):
+    """The store wrote nothing because the entry is not in the state the edit expected.
+
+    stale: changed (or deleted) after `base_revision`, `latest` says by whom; exists: a new entry's id
+    is taken; missing: no such entry; no_draft: nothing to discard; unknown_base: `base_revision` is
+    newer than any revision of the entry (a garbled token).
+    """
+
+    def __init__(self, reason: RefusalReason, entry_id: str, base_revision: int | None,
+                 latest: EntryChange | None, current_revision: int) -> None:
+        super().__init__(f"{reason}: entry {entry_id!r} (base revision {base_revision}, now {current_revision})")
+        self.reason, self.entry_id, self.base_revision = reason, entry_id, base_revision
+        self.latest, self.current_revision = latest, current_revision
+
+
+@dataclass(frozen=True)
 class AuditEvent:
     at: datetime
     by: str
-    operation: str  # save | delete | publish | import
+    operation: str  # save | rollback | accept_misses | discard_draft | delete | publish | import
     entry_id: str | None
     detail: Mapping[str, Any] = field(default_factory=dict)
 

@@ -4,9 +4,11 @@ Layout (the editor UI builds on it):
 
 - `kb_entries`: one row per (entry id, status). An entry customers see has a `published` row; while
   someone edits it there is also a `draft` row. `FaqStore.publish()` copies drafts over the live rows.
-- `kb_entry_history`: a JSON snapshot of an entry after every change (save, publish, delete, import),
-  numbered per entry, with author and time, so the editor can show and restore old versions.
-- `kb_audit_log`: one row per operation (save, delete, publish, import) with a small JSON detail.
+- `kb_entry_history`: a JSON snapshot of an entry after every change (save, rollback, accept_misses,
+  discard_draft, publish, delete, import), numbered per entry, with author and time, so the editor can
+  show and restore old versions. The latest number is the entry's revision, the token editors'
+  saves name so that a save based on a stale copy is refused (optimistic locking, `FaqStore`).
+- `kb_audit_log`: one row per operation (the same names) with a small JSON detail.
 - `kb_state`: a single row holding the version of the live content; it changes whenever what
   customers see changes, so running bots know when to rebuild their search index.
 """
@@ -73,7 +75,7 @@ class EntryHistoryRow(KbBase):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     entry_id: Mapped[str] = mapped_column(String(ID_LENGTH))
     revision: Mapped[int] = mapped_column(Integer)  # 1, 2, ... per entry
-    change: Mapped[str] = mapped_column(String(16))  # save | publish | delete | import
+    change: Mapped[str] = mapped_column(String(16))  # save | rollback | accept_misses | discard_draft | publish | delete | import
     status: Mapped[str] = mapped_column(String(16))  # which row changed: draft or published
     snapshot: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -88,7 +90,7 @@ class AuditRow(KbBase):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     by: Mapped[str] = mapped_column(String(NAME_LENGTH), default="")
-    operation: Mapped[str] = mapped_column(String(16))  # save | delete | publish | import
+    operation: Mapped[str] = mapped_column(String(16))  # as EntryHistoryRow.change (16 characters at most)
     entry_id: Mapped[str | None] = mapped_column(String(ID_LENGTH), nullable=True)
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
 

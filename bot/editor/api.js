@@ -33,11 +33,14 @@ export const api = {
   entries: (params) => get(`/api/editor/entries?${query(params)}`),
   entry: (id) => get(`/api/editor/entries/${enc(id)}`),
   create: (entry) => call("POST", "/api/editor/entries", entry),
-  update: (id, entry) => call("PUT", `/api/editor/entries/${enc(id)}`, entry),
-  remove: (id) => call("DELETE", `/api/editor/entries/${enc(id)}`),
+  // Every change of an existing entry names the revision the form was read at (base_revision):
+  // if someone else changed the entry since, the server answers 409 edit_conflict and saves nothing.
+  update: (id, entry, base) => call("PUT", `/api/editor/entries/${enc(id)}`, { ...entry, base_revision: base }),
+  remove: (id, base) => call("DELETE", `/api/editor/entries/${enc(id)}?${query({ base_revision: base })}`),
+  discard: (id, base) => call("POST", `/api/editor/entries/${enc(id)}/discard`, { base_revision: base }),
   history: (id) => get(`/api/editor/entries/${enc(id)}/history`),
   diff: (id, revision, against) => get(`/api/editor/entries/${enc(id)}/diff?${query({ revision, against })}`),
-  rollback: (id, revision) => call("POST", `/api/editor/entries/${enc(id)}/rollback`, { revision }),
+  rollback: (id, revision, base) => call("POST", `/api/editor/entries/${enc(id)}/rollback`, { revision, base_revision: base }),
   publish: () => call("POST", "/api/editor/publish", {}),
   audit: (params) => get(`/api/editor/audit?${query(params)}`),
   importPreview: (file, mode) => upload("/api/editor/import/preview", file, mode),

@@ -1,10 +1,14 @@
 /* One entry: the form (question, variants, answer, per-channel answers, buttons, links, action,
  * handoff, category, tags, language), saved as a draft; the live version beside it; its history.
+ * Every change names the revision the form was read at; if someone else changed the entry since,
+ * the server refuses (409) and the form keeps what was typed, says who changed it and when, and
+ * offers the latest version with the typed text beside it (MyVersion).
  */
 import { api } from "/editor/api.js";
-import { button, clear, el, field, option, problemList, toast } from "/editor/dom.js";
+import { button, clear, el, field, formatTime, option, problemList, toast } from "/editor/dom.js";
 import { History } from "/editor/history.js";
 import { label, t } from "/editor/i18n.js";
+import { MyVersion } from "/editor/my_version.js";
 import { RowList } from "/editor/row_list.js";
 
 export class EntryForm {
@@ -12,19 +16,25 @@ export class EntryForm {
     this.root = root;
     this.saved = saved;
     this.deleted = deleted;
-    this.current = null; // {id, draft, live} or null for a new entry
+    this.current = null; // {id, draft, live, revision} or null for a new entry
     this.isNew = false;
+    this.mine = null; // after a conflict: the editor's unsaved version, shown beside the latest
+    this.conflict = null; // the conflict message while it applies to the form as shown
   }
 
-  empty() { this.current = null; this.isNew = false; clear(this.root).append(el("p", { class: "placeholder", i18n: "pick_entry" })); }
+  empty() { this.current = null; this.isNew = false; this.mine = null; this.conflict = null; clear(this.root).append(el("p", { class: "placeholder", i18n: "pick_entry" })); }
 
-  openNew() { this.current = null; this.isNew = true; this.render({}); }
+  openNew() { this.current = null; this.isNew = true; this.mine = null; this.conflict = null; this.render({}); }
 
-  async open(id) {
+  /** mine: the editor's unsaved version to show beside the one loaded (after a conflict). */
+  async open(id, mine = null) {
     this.isNew = false;
+    this.mine = mine ? new MyVersion(mine, (key) => this.useMine(key)) : null;
+    this.conflict = null;
     try {
       this.current = await api.entry(id);
       this.render(this.current.draft || this.current.live);
+      if (this.mine) this.root.querySelector("#my-version").scrollIntoView({ block: "start" });
     } catch (e) {
       if (e.status === 401) return;
       clear(this.root).append(el("p", { class: "form-error", role: "alert", text: e.describe() }));
@@ -69,9 +79,15 @@ export class EntryForm {
       this.error,
       el("div", "form-actions",
         el("button", { type: "submit", id: "save-entry", class: "primary", i18n: "save" }),
+        c && c.draft ? el("button", { type: "button", id: "discard-draft", class: "danger", i18n: "discard_draft", onclick: (e) => this.discard(e.currentTarget) }) : null,
         this.isNew ? null : el("button", { type: "button", id: "delete-entry", class: "danger", i18n: "delete", onclick: (e) => this.remove(e.currentTarget) })));
-    this.history = new History(this.isNew ? "" : entry.id, { restored: (saved) => { this.saved(saved); this.open(saved.id); } });
-    clear(this.root).append(form, this.history.root);
+    this.history = new History(this.isNew ? "" : entry.id, {
+      restored: (saved) => { this.saved(saved); this.open(saved.id); },
+      base: () => this.current && this.current.revision,
+      conflict: () => this.showConflict(),
+    });
+    clear(this.root).append(...(this.mine ? [this.mine.render(this.read())] : []), form, this.history.root);
+    if (this.conflict) this.renderConflict();
   }
 
   read() {
@@ -92,31 +108,81 @@ export class EntryForm {
     const entry = this.read();
     this.error.hidden = true;
     try {
-      const body = this.isNew ? await api.create(entry) : await api.update(entry.id, (({ id, ...rest }) => rest)(entry));
+      const body = this.isNew ? await api.create(entry)
+        : await api.update(entry.id, (({ id, ...rest }) => rest)(entry), this.current.revision);
       toast(t("saved"));
       this.isNew = false;
       this.saved(body.entry);
       await this.open(body.entry.id);
     } catch (e) {
       if (e.status === 401) return;
+      if (e.code === "edit_conflict") { await this.showConflict(); return; }
       clear(this.error).append(el("p", { text: e.describe() }), problemList(e.problems));
       this.error.hidden = false;
     }
   }
 
-  /** Two clicks: the first arms the button, the second deletes. */
-  async remove(btn) {
-    if (!btn.classList.contains("confirming")) {
-      btn.classList.add("confirming");
-      btn.textContent = t("confirm_delete");
-      return;
-    }
+  /** The server refused a change because the entry changed since it was read. The form is left as
+   * it is (the typed text stays); the message says who changed it, when and how, from the history. */
+  async showConflict() {
+    let change = null;
     try {
-      await api.remove(this.current.id);
+      change = (await api.history(this.current.id)).revisions.find((r) => r.change !== "publish") || null;
+    } catch (e) { /* the message without names still says what to do */ }
+    this.conflict = change ? { by: change.changed_by, at: change.changed_at, change: change.change } : {};
+    this.renderConflict();
+  }
+
+  renderConflict() {
+    const c = this.conflict;
+    const deleted = c.change === "delete";
+    const text = c.by ? t(deleted ? "conflict_deleted" : "conflict", { by: c.by, at: formatTime(c.at), change: label("change", c.change) })
+      : t("conflict_unknown");
+    clear(this.error).append(
+      el("p", { id: "conflict-message", text }),
+      el("p", { i18n: deleted ? "conflict_deleted_hint" : "conflict_hint" }),
+      deleted ? null : el("button", { type: "button", id: "conflict-reload", class: "small", i18n: "conflict_reload",
+        onclick: () => this.open(this.current.id, this.read()) }));
+    this.error.dataset.conflict = "yes";
+    this.error.hidden = false;
+    this.error.scrollIntoView({ block: "nearest" });
+  }
+
+  /** After a conflict: put one field of the editor's own version back into the form. */
+  useMine(key) {
+    this.render({ ...this.read(), [key]: this.mine.mine[key] });
+  }
+
+  /** Two clicks: the first arms the button, the second acts. */
+  armed(btn, confirmKey) {
+    if (btn.classList.contains("confirming")) return true;
+    btn.classList.add("confirming");
+    btn.textContent = t(confirmKey);
+    return false;
+  }
+
+  async remove(btn) {
+    if (!this.armed(btn, "confirm_delete")) return;
+    try {
+      await api.remove(this.current.id, this.current.revision);
       toast(t("deleted"));
       this.deleted();
     } catch (e) {
-      toast(e.describe(), "error");
+      if (e.code === "edit_conflict") await this.showConflict(); else toast(e.describe(), "error");
+    }
+  }
+
+  /** Throw the draft away: back to the live version, or the entry goes if it was never published. */
+  async discard(btn) {
+    if (!this.armed(btn, this.current.live ? "confirm_discard" : "confirm_discard_new")) return;
+    try {
+      const body = await api.discard(this.current.id, this.current.revision);
+      if (body.removed) { toast(t("discarded_removed")); this.deleted(); return; }
+      toast(t("discarded"));
+      this.saved(body.entry);
+      await this.open(body.id);
+    } catch (e) {
+      if (e.code === "edit_conflict") await this.showConflict(); else toast(e.describe(), "error");
     }
   }
 }

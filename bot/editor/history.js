@@ -1,14 +1,18 @@
 /* An entry's version history: who changed it when, a diff against the previous version or the
- * current one, and rollback (the old content comes back as a draft, live on the next publish).
+ * current one, and rollback (the old content comes back as a draft, live on the next publish; like
+ * a save it names the revision the form was read at, and a conflict is shown by the form).
  */
 import { api } from "/editor/api.js";
 import { button, clear, el, formatTime, toast } from "/editor/dom.js";
 import { label, t } from "/editor/i18n.js";
 
 export class History {
-  constructor(entryId, { restored }) {
+  /** base(): the revision the form was read at; conflict(): show that the entry changed meanwhile. */
+  constructor(entryId, { restored, base, conflict }) {
     this.entryId = entryId;
     this.restored = restored;
+    this.base = base;
+    this.conflict = conflict;
     this.list = el("ol", { id: "history-list", class: "history-list", reversed: true });
     this.diffView = el("div", { id: "diff-view", class: "diff-view", "aria-live": "polite" });
     this.root = el("section", { id: "history", class: "history", hidden: true },
@@ -57,11 +61,11 @@ export class History {
 
   async rollback(revision) {
     try {
-      const { entry } = await api.rollback(this.entryId, revision);
+      const { entry } = await api.rollback(this.entryId, revision, this.base());
       toast(t("rolled_back", { n: revision }));
       this.restored(entry);
     } catch (e) {
-      toast(e.describe(), "error");
+      if (e.code === "edit_conflict") this.conflict(); else toast(e.describe(), "error");
     }
   }
 }

@@ -25,6 +25,7 @@ def setup_editor_api(app: web.Application) -> None:
         web.get(entry, entries.get_entry),
         web.put(entry, entries.update_entry),
         web.delete(entry, entries.delete_entry),
+        web.post(entry + "/discard", entries.discard_draft),
         web.get(entry + "/history", history.history),
         web.get(entry + "/diff", history.diff),
         web.post(entry + "/rollback", history.rollback),

@@ -1,8 +1,11 @@
-"""Editor API: list, read, create, edit and delete entries (as drafts), publish, and the KB status.
+"""Editor API: list, read, create, edit, discard and delete entries (as drafts), publish, and the KB status.
 
 Edits are drafts customers never see; `publish` makes every draft live at once and bumps the KB
 version, which every server process polls (KnowledgeBase.watch) and reloads within seconds.
 `GET /api/editor/status` tells whether this process already answers from the published version.
+
+Reading an entry gives its `revision`; an edit sends it back as `base_revision` and gets a 409
+`edit_conflict` if someone else changed the entry meanwhile (see http.py), instead of overwriting.
 """
 from __future__ import annotations
 
@@ -13,7 +16,7 @@ from aiohttp import web
 from bot.app_keys import SERVICES
 from bot.auth import User
 from bot.editor_api.entry_json import entry_from_body, entry_view, read_body
-from bot.editor_api.http import EditorError, editor_route, int_query, who
+from bot.editor_api.http import EditorError, base_revision, editor_route, int_query, who
 from bot.storage.times import iso
 from knowledge.types import FaqEntry
 
@@ -75,39 +78,51 @@ async def list_entries(request: web.Request, user: User) -> web.Response:
 @editor_route
 async def get_entry(request: web.Request, user: User) -> web.Response:
     entry_id = request.match_info["id"]
-    store = _store(request)
-    draft, live = await store.get(entry_id, "draft"), await store.get(entry_id, "published")
-    if draft is None and live is None:
+    state = await _store(request).state(entry_id)
+    if state.working is None:
         raise EditorError(404, "not_found", f"没有这个条目 / No entry {entry_id!r}.")
-    return web.json_response({"id": entry_id, "draft": entry_view(draft), "live": entry_view(live)})
+    return web.json_response({"id": entry_id, "draft": entry_view(state.draft), "live": entry_view(state.live),
+                              "revision": state.revision})
 
 
 @editor_route
 async def create_entry(request: web.Request, user: User) -> web.Response:
+    """A new draft; 409 `exists` if the id is taken, even by an edit that lands at the same moment."""
     entry = entry_from_body(await read_body(request))
-    store = _store(request)
-    if await store.get(entry.id) is not None:
-        raise EditorError(409, "exists", f"编号 {entry.id!r} 已存在 / An entry {entry.id!r} already exists.")
-    saved = await store.save(entry, who(user))
-    return web.json_response({"entry": entry_view(saved)}, status=201)
+    written = await _store(request).write_draft(entry, who(user), expect="new")
+    return web.json_response({"entry": entry_view(written.entry), "revision": written.revision}, status=201)
 
 
 @editor_route
 async def update_entry(request: web.Request, user: User) -> web.Response:
+    """{...entry fields, base_revision}: a new draft of an existing entry, unless it changed since base_revision."""
     entry_id = request.match_info["id"]
-    store = _store(request)
-    if await store.get(entry_id) is None:
-        raise EditorError(404, "not_found", f"没有这个条目 / No entry {entry_id!r}.")
-    saved = await store.save(entry_from_body(await read_body(request), entry_id), who(user))
-    return web.json_response({"entry": entry_view(saved)})
+    data = await read_body(request)
+    base = base_revision(data.pop("base_revision", None))
+    written = await _store(request).write_draft(entry_from_body(data, entry_id), who(user), base_revision=base,
+                                                expect="existing")
+    return web.json_response({"entry": entry_view(written.entry), "revision": written.revision})
 
 
 @editor_route
 async def delete_entry(request: web.Request, user: User) -> web.Response:
+    """?base_revision=N (a DELETE has no body): refused with 409 if the entry changed since."""
     entry_id = request.match_info["id"]
-    if not await _store(request).delete(entry_id, who(user)):
+    base = base_revision(request.query.get("base_revision"))
+    if not await _store(request).delete(entry_id, who(user), base_revision=base):
         raise EditorError(404, "not_found", f"没有这个条目 / No entry {entry_id!r}.")
     return web.Response(status=204)
+
+
+@editor_route
+async def discard_draft(request: web.Request, user: User) -> web.Response:
+    """{base_revision} (required: it names the draft being thrown away): back to the live version,
+    or the entry is gone if it never went live (`entry` null, `removed` true)."""
+    entry_id = request.match_info["id"]
+    base = base_revision((await read_body(request)).get("base_revision"), required=True)
+    written = await _store(request).discard_draft(entry_id, who(user), base_revision=base)
+    return web.json_response({"id": entry_id, "entry": entry_view(written.entry), "removed": written.entry is None,
+                              "revision": written.revision})
 
 
 @editor_route

@@ -3,7 +3,8 @@
 Rollback writes the chosen version's content as a new DRAFT (never straight to customers): the
 editor sees it beside the live version, can still change it, and it goes live with the next
 publish, like any other edit. Publishing is all-drafts-at-once, so a rollback that published
-directly would also publish other editors' unfinished drafts.
+directly would also publish other editors' unfinished drafts. It is audited as `rollback` (with the
+revision restored) and, like a save, refused with 409 if the entry changed after `base_revision`.
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from aiohttp import web
 from bot.app_keys import SERVICES
 from bot.auth import User
 from bot.editor_api.entry_json import entry_view, read_body
-from bot.editor_api.http import EditorError, editor_route, int_query, who
+from bot.editor_api.http import EditorError, base_revision, editor_route, int_query, who
 from bot.storage.times import iso
 from knowledge.entry_diff import EntryDiff
 from knowledge.faq_store import EntryRevision
@@ -71,16 +72,20 @@ async def diff(request: web.Request, user: User) -> web.Response:
 
 @editor_route
 async def rollback(request: web.Request, user: User) -> web.Response:
+    """{revision, base_revision}: that revision's content as the new draft."""
     data = await read_body(request)
     number = data.get("revision")
     if isinstance(number, bool) or not isinstance(number, int):
         raise EditorError(400, "bad_revision", "revision 必须是整数 / revision must be a whole number.")
+    base = base_revision(data.get("base_revision"))
     rev = _pick(await _revisions(request), number)
     if rev.entry is None:
         raise EditorError(400, "deleted_revision",
                           "这一版是删除记录，没有内容可恢复 / That revision is a deletion; it has no content to restore.")
-    saved = await _store(request).save(replace(rev.entry, status="draft"), who(user))
-    return web.json_response({"entry": entry_view(saved), "restored_revision": number})
+    written = await _store(request).write_draft(replace(rev.entry, status="draft"), who(user), base_revision=base,
+                                                operation="rollback", detail={"restored_revision": number})
+    return web.json_response({"entry": entry_view(written.entry), "restored_revision": number,
+                              "revision": written.revision})
 
 
 @editor_route

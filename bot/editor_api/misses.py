@@ -69,24 +69,27 @@ async def accept(request: web.Request, user: User) -> web.Response:
     questions = _questions(data)
     store = request.app[SERVICES].kb.store
     if isinstance(data.get("entry_id"), str) and "new_entry" not in data:
-        entry = await store.get(data["entry_id"])
+        state = await store.state(data["entry_id"])
+        entry = state.working
         if entry is None:
             raise EditorError(404, "not_found", f"没有这个条目 / No entry {data['entry_id']!r}.")
         known = {normalise_question(p) for p in entry.phrasings}
         added = [q for q in questions if normalise_question(q) not in known]
         draft = replace(entry, variants=(*entry.variants, *added), status="draft")
+        # Based on the revision just read: an editor's save landing in between is not overwritten (409).
+        base, expect = state.revision, "existing"
     elif isinstance(data.get("new_entry"), dict) and "entry_id" not in data:
         fields = dict(data["new_entry"])
         fields.setdefault("question", questions[0])
         fields.setdefault("variants", [q for q in questions if normalise_question(q) != normalise_question(fields["question"])])
         draft = entry_from_body(fields)
-        if await store.get(draft.id) is not None:
-            raise EditorError(409, "exists", f"编号 {draft.id!r} 已存在 / An entry {draft.id!r} already exists.")
+        base, expect = None, "new"  # 409 exists if the id is taken
     else:
         raise EditorError(400, "bad_target", "请给出 entry_id 或 new_entry 之一 / Give either entry_id or new_entry.")
-    saved = await store.save(draft, who(user))
-    await MissSource(request.app[SERVICES].db).resolve(questions, "accepted", who(user), saved.id)
-    return web.json_response({"entry": entry_view(saved)})
+    written = await store.write_draft(draft, who(user), base_revision=base, expect=expect, operation="accept_misses",
+                                      detail={"questions": len(questions)})
+    await MissSource(request.app[SERVICES].db).resolve(questions, "accepted", who(user), draft.id)
+    return web.json_response({"entry": entry_view(written.entry), "revision": written.revision})
 
 
 @editor_route

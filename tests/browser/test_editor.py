@@ -1,13 +1,15 @@
 """The knowledge editor in a real Chromium against the real kefu app: edits go live without a
-restart, imports show their errors and change nothing, missed questions become entries, rollback."""
+restart, imports show their errors and change nothing, missed questions become entries, rollback,
+two editors of one entry (the second save is refused and keeps its text), discarding a draft."""
 from __future__ import annotations
 
 import aiohttp
 import pytest
 from playwright.async_api import Page, expect
 
+from bot.app import SERVICES
 from bot.texts import say
-from tests.browser.conftest import EditorServer
+from tests.browser.conftest import EDITOR_PASSWORD, EditorServer, watched_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="module")]
 expect.set_options(timeout=20_000)  # a patience limit on a busy 2-core machine, not a measured time
@@ -146,3 +148,64 @@ async def test_english_toggle_and_entry_text_is_never_html(editor_page, editor_s
     await expect(page.locator("#form-error")).to_contain_text("问题为空")
     assert await editor_server.store.get("empty_one") is None
     assert (await editor_server.store.delete("xss_probe", "test"))
+
+
+async def test_a_stale_save_shows_who_changed_the_entry_and_keeps_the_typed_text(editor_page, editor_server, browser):
+    await editor_server.app[SERVICES].users.create("editor2", EDITOR_PASSWORD, "editor", display_name="编辑小李")
+    async with watched_page(browser, editor_server.url + "/editor", viewport={"width": 1440, "height": 900}) as other:
+        await other.locator("#login-username").fill("editor2")
+        await other.locator("#login-password").fill(EDITOR_PASSWORD)
+        await other.locator("#login-password").press("Enter")
+        page = editor_page
+        await open_entry(page, "保修", "warranty")
+        await open_entry(other, "保修", "warranty")
+        theirs, mine = "电子产品保修两年（同事的版本）。", "保修一年，凭订单保修（我的版本）。"
+        await other.locator("#f-answer").fill(theirs)
+        await other.locator("#save-entry").click()
+        await expect(other.locator("#form-state")).to_have_attribute("data-i18n", "state_draft")
+
+        await page.locator("#f-answer").fill(mine)  # typed into the copy read before their save
+        await page.locator("#save-entry").click()
+        message = page.locator("#conflict-message")
+        await expect(message).to_contain_text("没有保存")
+        await expect(message).to_contain_text("editor2")
+        await expect(page.locator("#f-answer")).to_have_value(mine)
+        assert (await editor_server.store.get("warranty")).answer == theirs
+        await page.locator("#app-view .lang-toggle").click()  # English, and the text still there
+        await expect(message).to_contain_text("Not saved: editor2 changed this entry")
+        await expect(page.locator("#f-answer")).to_have_value(mine)
+        await page.locator("#app-view .lang-toggle").click()
+
+        # Load the latest: their text in the form, mine beside it; put mine back and save.
+        await page.locator("#conflict-reload").click()
+        await expect(page.locator("#f-answer")).to_have_value(theirs)
+        await expect(page.locator('#my-version .mine-value[data-field="answer"]')).to_have_text(mine)
+        await page.locator('#my-version .use-mine[data-field="answer"]').click()
+        await expect(page.locator("#f-answer")).to_have_value(mine)
+        await page.locator("#save-entry").click()
+        await expect(page.locator("#my-version")).to_have_count(0)
+        await expect(page.locator("#form-error")).to_be_hidden()
+        assert (await editor_server.store.get("warranty")).answer == mine
+
+
+async def test_discarding_a_draft_brings_back_the_live_text_and_the_audit_log_names_it(editor_page, editor_server):
+    live = (await editor_server.store.get("size_guide", "published")).answer
+    page = editor_page
+    await open_entry(page, "尺码", "size_guide")
+    await expect(page.locator("#discard-draft")).to_have_count(0)  # nothing to discard yet
+    await page.locator("#f-answer").fill("草稿：尺码偏小，建议买大一码。")
+    await page.locator("#save-entry").click()
+    await expect(page.locator("#form-state")).to_have_attribute("data-i18n", "state_draft")
+    await page.locator("#discard-draft").click()
+    await expect(page.locator("#discard-draft")).to_have_class("danger confirming")
+    await page.locator("#discard-draft").click()
+    await expect(page.locator("#form-state")).to_have_attribute("data-i18n", "state_live")
+    await expect(page.locator("#f-answer")).to_have_value(live)
+    assert await editor_server.store.get("size_guide", "draft") is None
+
+    await page.locator('.views a[data-view="audit"]').click()
+    row = page.locator('#audit-list .audit-row[data-operation="discard_draft"]').first
+    await expect(row).to_contain_text("放弃草稿")
+    await page.locator("#app-view .lang-toggle").click()
+    await expect(row).to_contain_text("draft discarded")
+    await page.locator("#app-view .lang-toggle").click()

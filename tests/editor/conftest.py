@@ -7,6 +7,7 @@ import pytest
 from aiohttp import FormData
 
 from bot.app import SERVICES, create_app
+from bot.editor_api.entry_json import CONTENT_FIELDS
 from tests.conftest import make_settings
 
 FAQ = Path(__file__).resolve().parents[1] / "bot" / "fixtures" / "shop_faq.json"
@@ -69,3 +70,17 @@ async def ask(client, sender: str, text: str) -> list[dict]:
     resp = await client.post("/webhooks/rest/webhook", json={"sender": sender, "message": text})
     assert resp.status == 200, await resp.text()
     return await resp.json()
+
+
+async def read(session: Session, path: str) -> dict:
+    """GET an entry: {id, draft, live, revision}."""
+    resp = await session.get(path)
+    assert resp.status == 200, await resp.text()
+    return await resp.json()
+
+
+def edit(one: dict, **changes) -> dict:
+    """A PUT body: the working copy's content with `changes`, based on the revision it was read at."""
+    work = one["draft"] or one["live"]
+    return {k: v for k, v in work.items() if k in CONTENT_FIELDS and k != "id"} | changes | {
+        "base_revision": one["revision"]}

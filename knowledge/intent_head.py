@@ -25,7 +25,7 @@ import numpy as np
 
 from knowledge.head_features import HeadFeatures, entry_max_cos, softmax
 from knowledge.scope_model import MIN_SCOPE_ENTRIES, MIN_SCOPE_SCORES, ScopeModel, entry_folds, top_mass
-from knowledge.tokenizer import cjk_share
+from knowledge.tokenizer import cjk_share, latin_share
 
 __all__ = ["IntentHead", "HeadConfig", "phrasings_digest"]
 
@@ -251,8 +251,9 @@ def _use_embeddings(texts: Sequence[str], config: HeadConfig) -> bool:
 
 
 def _latin(texts: Sequence[str], rows: np.ndarray) -> np.ndarray:
-    """Per-query weight of the cosine term: the model reads Latin text, not CJK characters."""
-    return np.array([[1.0 - cjk_share(texts[i])] for i in rows], dtype=np.float32)
+    """Per-query weight of the cosine term: the model reads Latin text, not CJK characters
+    (a Chinese question's "？" or order number is not text it can read either)."""
+    return np.array([[latin_share(texts[i])] for i in rows], dtype=np.float32)
 
 
 def _folds(y: np.ndarray, k: int, seed: int) -> np.ndarray:

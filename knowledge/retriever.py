@@ -31,7 +31,7 @@ from knowledge.intent_head import HeadConfig, IntentHead
 from knowledge.keyword_cover import KeywordCover
 from knowledge.phrasing_index import PhrasingIndex
 from knowledge.settings import KnowledgeSettings
-from knowledge.tokenizer import Tokenizer, has_cjk
+from knowledge.tokenizer import Tokenizer, has_cjk, latin_share
 from knowledge.types import FaqEntry, SearchResult
 
 __all__ = ["Retriever"]
@@ -160,7 +160,7 @@ class Retriever:
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         """The query vectors `search_batch` would compute (so a caller can encode elsewhere)."""
-        return self._encode([t.strip() for t in texts if t.strip()], False)
+        return self._query_vectors([t.strip() for t in texts if t.strip()])
 
     def search_batch(self, texts: Sequence[str], k: int = 5, vectors: np.ndarray | None = None) -> list[SearchResult]:
         """Search many queries with one encoder call (none when `vectors` from `encode_queries`)."""
@@ -176,9 +176,14 @@ class Retriever:
         if not live:
             return results
         stripped = [texts[i].strip() for i in live]
-        queries = self._encode(stripped, False) if vectors is None else vectors
+        queries = self._query_vectors(stripped) if vectors is None else np.array(vectors, dtype=np.float32)
         if len(queries) != len(stripped):
             raise ValueError(f"{len(queries)} vectors for {len(stripped)} non-blank queries")
+        blind = ~queries.any(axis=1)  # rows left unencoded (see _reads_vector)
+        late = [row for row in np.flatnonzero(blind).tolist() if self._reads_vector(stripped[row])]
+        if late:  # an edit since they were encoded: the fusion ranks some entries now, and reads vectors
+            queries[late] = self._encode([stripped[row] for row in late], False)
+            blind[late] = False
         per_path = self._settings.candidates
         keep = max(k, self._settings.max_clarify_options)
         with self._lock:
@@ -187,6 +192,7 @@ class Retriever:
                 return results
             # one faiss search, one sparse product and one head product for the whole batch
             sims, hits = index.dense.search(queries, index.dense_fetch(per_path))
+            sims[blind], hits[blind] = -np.finfo(np.float32).max, -1  # no dense proposals without a vector
             lexical = index.lexical.scores_batch(stripped)
             pools = [index.pool(queries[row], hits[row], lexical[row], per_path) for row in range(len(live))]
             ranked = head.rank_batch(stripped, queries, sims, pools, index, keep)
@@ -266,6 +272,23 @@ class Retriever:
             unchanged = self._index is index and self._content == content and content is not None
         if head is not None and unchanged and key_dir is not None:
             self._trainer.save(head, key_dir, content)
+
+    def _query_vectors(self, texts: Sequence[str]) -> np.ndarray:
+        """Query embeddings; a row the ranking would not read stays zero, and costs no encoder call."""
+        out = np.zeros((len(texts), self._embedder.dim), dtype=np.float32)
+        need = [i for i, t in enumerate(texts) if self._reads_vector(t)]
+        if need:
+            out[need] = self._encode([texts[i] for i in need], False)
+        return out
+
+    def _reads_vector(self, text: str) -> bool:
+        """Whether ranking `text` would use its embedding. Not when the head ranks every entry
+        (none edited since its fit) without embedding features and the text has no letters the
+        model reads (the cosine term's weight, latin_share, is 0): a Chinese question on a Chinese
+        KB, which the English-only default model would read as [UNK] tokens anyway. That skips
+        the encoder, the largest cost of a search, for most questions to a Chinese KB."""
+        head = self._head  # one read: a decision gone stale is caught again in search_batch
+        return head.head is None or head.head.uses_embeddings or bool(head.stale) or latin_share(text) > 0
 
     def _encode(self, texts: Sequence[str], progress: bool) -> np.ndarray:
         dim = self._embedder.dim

@@ -12,7 +12,7 @@ import logging
 import re
 import unicodedata
 
-__all__ = ["Tokenizer", "cjk_share", "has_cjk"]
+__all__ = ["Tokenizer", "cjk_share", "has_cjk", "latin_share"]
 
 # CJK unified ideographs (+ extension A and compatibility ideographs): the runs jieba segments.
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
@@ -27,6 +27,19 @@ def cjk_share(text: str) -> float:
     if not chars:
         return 0.0
     return sum(1 for c in chars if _CJK_CHAR.match(c)) / len(chars)
+
+
+def latin_share(text: str) -> float:
+    """Share of the letters of `text` that are not CJK ideographs (Latin and other alphabets);
+    digits, punctuation and emoji count for neither side. 1 when it has no letters at all (the
+    model reads digits and symbols, as it reads Latin text)."""
+    latin = cjk = 0
+    for c in text:
+        if _CJK_CHAR.match(c):
+            cjk += 1
+        elif c.isalpha():
+            latin += 1
+    return latin / (latin + cjk) if latin + cjk else 1.0
 
 
 def has_cjk(text: str) -> bool:

@@ -71,7 +71,7 @@ class Responder:
         if result.decision == "clarify":
             options = [c for c in result.candidates if self.kb.entry(c.entry_id)]
             options = options[: self.settings.knowledge.max_clarify_options]
-            if len(options) >= 2:
+            if options:  # one option is a "did you mean ...?" with "none of these" beside it
                 buttons = tuple(Button(self.kb.entry(c.entry_id).question, payloads.faq(c.entry_id)) for c in options)
                 buttons += (Button(say("none_of_these", lang), payloads.NONE_OF_THESE),)
                 return Turn([NewMessage("bot", say("clarify", lang), "clarify", buttons, meta)])

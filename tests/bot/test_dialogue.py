@@ -44,6 +44,15 @@ async def test_answers_a_faq_question_with_feedback_buttons(bot):
     assert payloads == [f"/feedback:yes:{answer.message_id}", f"/feedback:no:{answer.message_id}"]
 
 
+async def test_a_lone_keyword_gets_did_you_mean_with_one_option_and_none_of_these(bot):
+    # the head alone is too unsure of one word to clarify; the keyword rule vouches for one entry
+    [reply] = await bot.push("发票")
+    assert reply.kind == "clarify"
+    assert [(b.title, b.payload) for b in reply.buttons] == [("怎么开发票", "/faq:invoice"), ("都不是", "/none")]
+    [answer] = await bot.push(reply.buttons[0].payload)
+    assert answer.kind == "answer" and answer.metadata["entry_id"] == "invoice"
+
+
 async def test_english_question_gets_the_same_entry(bot):
     [answer] = await bot.push("how do I return an item")
     assert answer.metadata["entry_id"] == "return_policy"

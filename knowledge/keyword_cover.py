@@ -11,6 +11,7 @@ have ("手机壳有没有卖": 手机壳; "can you repair my laptop": repair, la
 """
 from __future__ import annotations
 
+import functools
 from typing import Iterable
 
 from knowledge.tokenizer import Tokenizer, has_cjk
@@ -31,22 +32,29 @@ want need with and or not no any some get there here about from
 class KeywordCover:
     def __init__(self, tokenizer: Tokenizer) -> None:
         self._tokenizer = tokenizer
+        # A question is checked against up to three entries, and an entry's phrasings against
+        # every unsure question (every query of a `kefu eval`): segment and split each text once.
+        self._words = functools.lru_cache(maxsize=4096)(self._content_words)
+        self._split = functools.lru_cache(maxsize=65536)(self._split_phrasing)
 
     def content_words(self, text: str) -> list[str]:
+        return list(self._words(text))
+
+    def _content_words(self, text: str) -> tuple[str, ...]:
         words: list[str] = []
         for cjk_run, word in self._tokenizer.runs(text):
             words.extend(self._tokenizer.segment(cjk_run) if cjk_run else [word])
-        return [w for w in dict.fromkeys(words) if w not in _STOP]
+        return tuple(w for w in dict.fromkeys(words) if w not in _STOP)
 
     def covers(self, text: str, phrasings: Iterable[str]) -> bool:
         """True when `text` has 1-MAX_WORDS content words and one of `phrasings` holds them all."""
-        words = self.content_words(text)
+        words = self._words(text)
         if not 0 < len(words) <= MAX_WORDS:
             return False
         # all in one phrasing: an entry with many phrasings holds most words somewhere
         return any(all(self._holds(p, w) for w in words) for p in map(self._split, phrasings))
 
-    def _split(self, phrasing: str) -> tuple[str, frozenset[str]]:
+    def _split_phrasing(self, phrasing: str) -> tuple[str, frozenset[str]]:
         return self._tokenizer.normalize(phrasing), frozenset(w for _, w in self._tokenizer.runs(phrasing) if w)
 
     @staticmethod

@@ -21,9 +21,13 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--queries", type=Path, required=True, help='test queries: [{"text", "expected"}]')
     parser.add_argument("--dev", type=Path, help="dev queries used only to choose the threshold")
     parser.add_argument("--json", action="store_true", help="print one JSON object only")
+    parser.add_argument("--tune", action="store_true",
+                        help="fine-tune the model on the KB first, as `kefu kb tune` does (minutes; reported as "
+                        "tune_seconds)")
     parser.add_argument("--tune-epochs", type=int, default=None, metavar="N",
-                        help="fine-tune the model on the KB for N epochs first, as `kefu kb tune` does "
-                        "(default: only if the settings say the pipeline tunes)")
+                        help="with --tune: N passes over the phrasings instead of `kefu kb tune`'s default")
+    parser.add_argument("--tune-learning-rate", type=float, default=None, metavar="LR",
+                        help="with --tune: the learning rate instead of `kefu kb tune`'s default")
     parser.add_argument("--latency-sample", type=int, default=300, metavar="N",
                         help="single-query searches timed for latency (default: %(default)s)")
     parser.set_defaults(handler=evaluate)
@@ -37,7 +41,9 @@ def evaluate(settings: Settings, args: argparse.Namespace) -> int:
         knowledge = knowledge.model_copy(update={"model_cache_dir": str(settings.server.data_dir / "index" / "models")})
     try:
         report = run_evaluation(args.kb, args.queries, args.dev, knowledge, progress=not args.json,
-                                tune_epochs=args.tune_epochs, latency_sample=args.latency_sample)
+                                tune=args.tune or args.tune_epochs is not None, tune_epochs=args.tune_epochs,
+                                tune_learning_rate=args.tune_learning_rate,
+                                latency_sample=args.latency_sample)
     except EvaluationError as exc:
         print(f"kefu eval: {exc}", file=sys.stderr)
         return 1

@@ -46,12 +46,15 @@ def register(commands: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "tune",
         help="fine-tune the embedding model on the knowledge base's own variants (CPU, minutes)",
-        description="Fine-tune the embedding model on pairs of variants of the same entry. The tuned model "
-        "is saved in the data directory and used from then on.",
+        description="Fine-tune the embedding model so that the variants of one entry lie close together and "
+        "those of different entries apart (published entries only; no customer questions are used). The tuned "
+        "model is saved in the data directory and used from then on. Takes about 1 s per 64 phrasings per epoch "
+        "on 2 cores: about 4 minutes per epoch for 15,000 phrasings.",
     )
-    p.add_argument("--epochs", type=int, default=1, help="passes over the pairs (default: %(default)s)")
-    p.add_argument("--max-pairs", type=int, default=20_000,
-                   help="training pairs per epoch at most; bounds the time (default: %(default)s)")
+    p.add_argument("--epochs", type=int, default=None,
+                   help="passes over the phrasings (default: 2, or more for a small KB, up to about 120 "
+                   "training steps)")
+    p.add_argument("--learning-rate", type=float, default=5e-5, help="AdamW learning rate (default: %(default)s)")
     p.set_defaults(handler=run_async(_tune))
 
 
@@ -147,11 +150,11 @@ async def _tune(settings: Settings, args: argparse.Namespace) -> int:
         entries = await store.list_entries("published")
     try:
         result = await asyncio.to_thread(tune_model, settings.knowledge, entries, settings.server.data_dir,
-                                         args.epochs, args.max_pairs)
+                                         args.epochs, args.learning_rate)
     except TuningError as exc:
         print(f"kefu kb tune: {exc}", file=sys.stderr)
         return 1
-    print(f"tuned on {result.pairs} pairs in {result.seconds:.0f} s; saved to {result.path}")
+    print(f"tuned on {result.phrasings} phrasings ({result.steps} steps) in {result.seconds:.0f} s; saved to {result.path}")
     print(f"{settings.server.data_dir / 'models' / 'current.json'} now points at it; the bot loads it on its "
           "next start (or set knowledge.model to that path)")
     return 0

@@ -21,13 +21,12 @@ import numpy as np
 from tqdm import tqdm
 
 from knowledge.embedder import EmbedderError, load_embedder
-from knowledge.eval_metrics import (Scored, choose_threshold, decide_all, decision_metrics, ranking_metrics,
-                                    with_threshold)
+from knowledge.eval_metrics import Scored, choose_threshold, decide_all, decision_metrics, ranking_metrics
 from knowledge.formats import FaqImportError, read_faq
 from knowledge.query_set import Query, QueryFileError, check_expected, load_queries
 from knowledge.retriever import Retriever
 from knowledge.settings import KnowledgeSettings
-from knowledge.tuning import TuningError, tune_model
+from knowledge.tuning import LEARNING_RATE, TuningError, tune_model
 from knowledge.types import FaqEntry
 
 __all__ = ["EvaluationError", "run_evaluation", "LATENCY_SAMPLE", "RANK_K"]
@@ -44,13 +43,13 @@ class EvaluationError(Exception):
 
 
 def run_evaluation(kb_path: str | Path, queries_path: str | Path, dev_path: str | Path | None,
-                   settings: KnowledgeSettings, progress: bool = False, tune_epochs: int | None = None,
-                   latency_sample: int = LATENCY_SAMPLE) -> dict:
+                   settings: KnowledgeSettings, progress: bool = False, tune: bool = False,
+                   tune_epochs: int | None = None, tune_learning_rate: float | None = None, latency_sample: int = LATENCY_SAMPLE) -> dict:
     """Build a fresh KB from `kb_path`, score `queries_path`, and return the report (JSON-ready).
 
     The answer threshold is chosen on `dev_path` when given (the test queries are never looked at
-    for that), else the configured one is used. `tune_epochs` (default: the settings' own, 0 if
-    none) fine-tunes the model on the KB first, as `kefu kb tune` would.
+    for that), else the configured one is used. `tune` (or a number of `tune_epochs`) fine-tunes
+    the model on the KB first, as `kefu kb tune` would.
     """
     started = time.perf_counter()
     kb_path = Path(kb_path)
@@ -77,15 +76,15 @@ def run_evaluation(kb_path: str | Path, queries_path: str | Path, dev_path: str 
         except QueryFileError as exc:
             raise EvaluationError(str(exc)) from None
 
-        epochs = _configured_tune_epochs(settings) if tune_epochs is None else tune_epochs
         configured_model = settings.model
-        tune_seconds = 0.0
-        if epochs > 0:
+        tune_seconds, epochs = 0.0, 0
+        if tune or tune_epochs:
             try:
-                tuned = tune_model(settings, published, work, epochs, progress=progress)
+                tuned = tune_model(settings, published, work, tune_epochs, progress=progress,
+                                   **({"learning_rate": tune_learning_rate} if tune_learning_rate else {}))
             except TuningError as exc:
                 raise EvaluationError(f"tuning on {kb_path} failed: {exc}") from None
-            tune_seconds = tuned.seconds
+            tune_seconds, epochs = tuned.seconds, tuned.epochs
             settings = settings.model_copy(update={"model": str(tuned.path)})  # as the bot uses it after tuning
 
         t0 = time.perf_counter()
@@ -107,8 +106,7 @@ def run_evaluation(kb_path: str | Path, queries_path: str | Path, dev_path: str 
         search_seconds = time.perf_counter() - t0
 
         if dev_scored is not None:
-            threshold, dev_metrics = choose_threshold(dev_scored, settings, RANK_K)
-            chosen = with_threshold(settings, threshold)
+            chosen, dev_metrics = choose_threshold(dev_scored, settings, RANK_K)
         else:
             chosen, dev_metrics = settings, None
         offline = decide_all(scored, chosen, RANK_K)
@@ -121,6 +119,7 @@ def run_evaluation(kb_path: str | Path, queries_path: str | Path, dev_path: str 
         "dataset": kb_path.parent.name if kb_path.stem == "faq" else kb_path.stem,
         "model": configured_model,
         "tune_epochs": epochs,
+        "tune_learning_rate": (tune_learning_rate or LEARNING_RATE) if epochs else None,
         "embedder": embedder.name,
         "entries": len(published),
         "phrasings": sum(len(set(e.phrasings)) for e in published),
@@ -208,11 +207,6 @@ def _latency(retriever: Retriever, queries: Sequence[Query], offline: Sequence, 
 
 def _top_id(result) -> str | None:
     return result.top.entry_id if result.top is not None else None
-
-
-def _configured_tune_epochs(settings: KnowledgeSettings) -> int:
-    # KnowledgeSettings has no tuning field yet; once it gains `tune_epochs`, eval follows it.
-    return int(settings.model_dump().get("tune_epochs") or 0)
 
 
 def _rounded(value):

@@ -58,6 +58,10 @@ class HeadConfig:
     # group up to 20 entries), and its quantile; both chosen on selection sets (scope_model.py)
     scope_groups: int = 20
     scope_quantile: float = 0.85
+    # weight of the top entry's cosine beside its probability in the in-scope score; 4 after
+    # `kefu kb tune`, whose model pulls each entry's phrasings together so that the cosine carries
+    # most of the out-of-scope evidence (CLINC150 dev, research sections 2 and 9)
+    knn_weight: float = 1.0
     seed: int = 0
 
 
@@ -190,7 +194,7 @@ class IntentHead:
     @property
     def knn_weight(self) -> float:
         """Weight of the top entry's cosine in the in-scope score (0 when the model cannot read the KB)."""
-        return 1.0 if self.uses_embeddings else 0.0
+        return self.config.knn_weight if self.uses_embeddings else 0.0
 
     def scores(self, texts: Sequence[str], embeddings: np.ndarray) -> np.ndarray:
         """(n, n_entries) float32 SVM decision values; add `alpha x` cosine for the entry score."""

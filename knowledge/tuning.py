@@ -1,7 +1,7 @@
 """`kefu kb tune`: fine-tune the embedding model on the knowledge base's own phrasings.
 
-Contrastive pairs (two phrasings of one entry, MultipleNegativesRankingLoss with in-batch
-negatives, no entry twice in a batch) on CPU. The model is saved as a normal sentence-transformers
+Supervised contrastive learning over the phrasings of each entry (batches of a few phrasings each
+of 16 entries, entry_batches.py; loss in tune_loss.py) on CPU. The model is saved as a normal sentence-transformers
 folder under `<data_dir>/models/tuned-<kb hash>`, and `<data_dir>/models/current.json` points at
 it; `with_tuned_model` turns that pointer into the settings the bot loads its embedder with.
 No queries are used: only the KB's questions and variants.
@@ -19,17 +19,24 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Sequence
 
+import numpy as np
 from tqdm import tqdm
 
-from knowledge.pair_sampler import PairSampler
+from knowledge.entry_batches import EntryBatches
 from knowledge.settings import KnowledgeSettings
 from knowledge.types import FaqEntry
 
-__all__ = ["TuneResult", "TuningError", "tune_model", "tuned_model_path", "with_tuned_model", "POINTER"]
+__all__ = ["TuneResult", "TuningError", "tune_model", "LEARNING_RATE", "tuned_model_path", "with_tuned_model", "is_tuned_model",
+           "POINTER", "MARKER", "TUNED_KNN_WEIGHT"]
 
 POINTER = "current.json"  # under <data_dir>/models/
-MAX_PAIRS = 20_000  # per epoch: ~10 minutes on 2 busy cores; BANKING77 has 9,922
-BATCH_SIZE = 32
+MARKER = "kefu_tuned.json"  # inside a tuned model's folder
+TUNED_KNN_WEIGHT = 4.0  # HeadConfig.knn_weight for a model tuned on its KB
+LEARNING_RATE = 5e-5
+# the default length: 2 epochs (CLINC150: ~470 steps), or ~120 steps for a small KB (a 10-shot
+# BANKING77 needs 10 epochs of 12 steps); research section 9
+AUTO_EPOCHS = 2
+AUTO_STEPS = 120
 
 
 class TuningError(Exception):
@@ -40,22 +47,24 @@ class TuningError(Exception):
 class TuneResult:
     path: Path  # the tuned model's directory
     seconds: float  # wall time of the training steps and the save, without the model load
-    pairs: int  # training pairs over all epochs
+    phrasings: int  # phrasings trained on, over all epochs
     steps: int = 0
     kb_hash: str = ""
+    epochs: int = 0
 
 
-def tune_model(settings: KnowledgeSettings, entries: Sequence[FaqEntry], data_dir: str | Path, epochs: int = 1,
-               max_pairs: int = MAX_PAIRS, batch_size: int = BATCH_SIZE, learning_rate: float = 2e-5,
+def tune_model(settings: KnowledgeSettings, entries: Sequence[FaqEntry], data_dir: str | Path,
+               epochs: int | None = None,
+               learning_rate: float = LEARNING_RATE, entries_per_batch: int = 16, per_entry: int = 4,
                progress: bool = True, seed: int = 0) -> TuneResult:
-    """Fine-tune `settings.model` on the published `entries`, save it, and point current.json at it."""
-    if epochs < 1:
+    """Fine-tune `settings.model` on the published `entries`, save it, and point current.json at it.
+
+    `epochs` None: at least AUTO_EPOCHS, and more for a small KB until AUTO_STEPS steps."""
+    if epochs is not None and epochs < 1:
         raise TuningError(f"epochs must be >= 1, got {epochs}")
-    if batch_size < 2:
-        raise TuningError(f"batch_size must be >= 2 (in-batch negatives), got {batch_size}")
     published = [e for e in entries if e.status == "published"]
     try:
-        sampler = PairSampler(published, max_pairs, seed)
+        batches = EntryBatches(published, entries_per_batch, per_entry, seed)
     except ValueError as exc:
         raise TuningError(str(exc)) from None
     base = _base_model(settings)
@@ -63,41 +72,58 @@ def tune_model(settings: KnowledgeSettings, entries: Sequence[FaqEntry], data_di
     models = Path(data_dir) / "models"
     final = models / f"tuned-{digest}"
 
-    torch, model, loss_fn = _load(base, settings.threads, seed)
+    torch, model = _load(base, settings.threads, seed)
     started = time.perf_counter()
-    plan = [sampler.batches(sampler.pairs(), batch_size) for _ in range(epochs)]
-    steps = sum(len(batches) for batches in plan)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=learning_rate, weight_decay=0.01)
+    plan = [batches.epoch() for _ in range(epochs or AUTO_EPOCHS)]
+    while epochs is None and sum(map(len, plan)) < AUTO_STEPS:
+        plan.append(batches.epoch())
+    epochs = len(plan)
+    steps = sum(len(epoch) for epoch in plan)
+    prototypes = _start_prototypes(torch, model, batches.groups)
+    params = list(model.parameters()) + [prototypes]
+    optimizer = torch.optim.AdamW(params, lr=learning_rate, weight_decay=0.01)
     warmup = max(1, steps // 10)
     # linear warm-up over the first 10% of steps, then linear decay to zero (sentence-transformers' default)
     schedule = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda s: min((s + 1) / warmup, max(0.0, (steps - s) / max(1, steps - warmup))))
     # `preprocess` replaced `tokenize` in sentence-transformers 6
     prepare = getattr(model, "preprocess", None) or model.tokenize
+    from knowledge.tune_loss import supcon_prototype_loss
+
     model.train()
     with tqdm(total=steps, desc="tuning", unit="batch", disable=not progress) as bar:
-        for epoch, batches in enumerate(plan, start=1):
-            for batch in batches:
-                # anchors and positives are the same kind of text: one forward pass for both
-                features = prepare([p.anchor for p in batch] + [p.positive for p in batch])
-                embeddings = model(features)["sentence_embedding"]
-                loss = loss_fn.compute_loss_from_embeddings(list(embeddings.split(len(batch))), None)
+        for epoch, epoch_batches in enumerate(plan, start=1):
+            for batch in epoch_batches:
+                embeddings = model(prepare(list(batch.texts)))["sentence_embedding"]
+                loss = supcon_prototype_loss(torch, embeddings, torch.tensor(batch.labels), prototypes)
                 loss.backward()
-                torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+                torch.nn.utils.clip_grad_norm_(params, 1.0)
                 optimizer.step()
                 schedule.step()
                 optimizer.zero_grad()
                 bar.set_postfix(epoch=epoch, loss=f"{loss.item():.3f}")
                 bar.update(1)
     model.eval()
-    _save(model, final)
+    _save(model, final, {"base_model": settings.model, "kb_hash": digest, "epochs": epochs})
     seconds = time.perf_counter() - started
-    pairs = sum(len(b) for batches in plan for b in batches)
+    seen = sum(len(b.texts) for epoch_batches in plan for b in epoch_batches)
     _write_pointer(models, {
         "path": final.name, "base_model": settings.model, "kb_hash": digest, "epochs": epochs,
-        "pairs": pairs, "seconds": round(seconds, 1), "created_at": datetime.now(timezone.utc).isoformat(),
+        "phrasings": seen, "seconds": round(seconds, 1), "created_at": datetime.now(timezone.utc).isoformat(),
     })
-    return TuneResult(final, seconds, pairs, steps, digest)
+    return TuneResult(final, seconds, seen, steps, digest, epochs)
+
+
+def _start_prototypes(torch, model, groups: Sequence[Sequence[str]]):
+    """One trainable vector per entry, started at the mean of its phrasings' embeddings."""
+    texts = [t for g in groups for t in g]
+    vectors = model.encode(texts, batch_size=64, convert_to_numpy=True, normalize_embeddings=True,
+                           show_progress_bar=False)
+    means, start = [], 0
+    for g in groups:
+        means.append(vectors[start:start + len(g)].mean(0))
+        start += len(g)
+    return torch.nn.Parameter(torch.tensor(np.stack(means), dtype=torch.float32))
 
 
 def kb_hash(base_model: str, entries: Sequence[FaqEntry]) -> str:
@@ -149,10 +175,6 @@ def _load(base: str, threads: int, seed: int):
     try:
         import torch
         from sentence_transformers import SentenceTransformer
-        try:
-            from sentence_transformers.sentence_transformer.losses import MultipleNegativesRankingLoss
-        except ImportError:  # sentence-transformers 5
-            from sentence_transformers.losses import MultipleNegativesRankingLoss
 
         if threads:
             torch.set_num_threads(threads)
@@ -160,15 +182,21 @@ def _load(base: str, threads: int, seed: int):
         model = SentenceTransformer(base, device="cpu")
     except Exception as exc:  # any loader failure becomes one clear error naming the model
         raise TuningError(f"cannot load embedding model {base!r} to tune: {exc}") from exc
-    return torch, model, MultipleNegativesRankingLoss(model)
+    return torch, model
 
 
-def _save(model, final: Path) -> None:
+def is_tuned_model(model: str) -> bool:
+    """Whether `model` names a folder `tune_model` wrote (it learnt the KB's phrasings)."""
+    return model not in ("default", "fake") and (Path(model) / MARKER).is_file()
+
+
+def _save(model, final: Path, marker: dict) -> None:
     """Write under a temporary name and rename, so a crash never leaves a half-saved model in use."""
     final.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=final.parent))
     try:
         model.save(str(tmp))
+        (tmp / MARKER).write_text(json.dumps(marker, ensure_ascii=False) + "\n", encoding="utf-8")
         if final.exists():
             shutil.rmtree(final)
         os.rename(tmp, final)

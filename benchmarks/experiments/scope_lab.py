@@ -10,6 +10,7 @@ queries. Never the shop test queries.
 from __future__ import annotations
 
 import hashlib
+import os
 import json
 import sys
 from dataclasses import dataclass
@@ -32,7 +33,8 @@ TOK = Tokenizer()
 
 def embed(texts: list[str]) -> np.ndarray:
     CACHE.mkdir(parents=True, exist_ok=True)
-    h = hashlib.sha1("\n".join(texts).encode()).hexdigest()[:16]
+    model = os.environ.get("KEFU_LAB_MODEL", "default")  # a tuned model's folder, for tuning experiments
+    h = hashlib.sha1("\n".join([model, *texts] if model != "default" else texts).encode()).hexdigest()[:16]
     fn = CACHE / f"onnx_{len(texts)}_{h}.npy"
     if fn.exists():
         return np.load(fn)
@@ -40,7 +42,7 @@ def embed(texts: list[str]) -> np.ndarray:
         from knowledge.embedder import load_embedder
         from knowledge.settings import KnowledgeSettings
 
-        _EMB["e"] = load_embedder(KnowledgeSettings(threads=1, model_cache_dir=str(ROOT / "data/index/models")))
+        _EMB["e"] = load_embedder(KnowledgeSettings(model=model, threads=1, model_cache_dir=str(ROOT / "data/index/models")))
     x = np.asarray(_EMB["e"].encode(list(texts)), dtype=np.float32)
     np.save(fn, x)
     return x

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from bot import cli_eval
-from knowledge.eval_metrics import Scored, choose_threshold, decide_all, decision_metrics, ranking_metrics
+from knowledge.eval_metrics import (MIN_OOS_RECALL, Scored, choose_threshold, decide_all, decision_metrics,
+                                    ranking_metrics, wilson_lower)
 from knowledge.evaluation import EvaluationError, run_evaluation
 from knowledge.settings import KnowledgeSettings
 from knowledge.types import Candidate
@@ -77,19 +78,38 @@ class TestMetrics:
         assert m["oos_recall"] is None
 
     def test_threshold_meets_the_oos_recall_constraint(self):
+        dev = [Scored((cand(x, c),), x) for x, c in (("a", 0.9), ("b", 0.8))]
+        dev += [Scored((cand("a", c),), None) for c in (0.35, 0.5)]
+        chosen, metrics = choose_threshold(dev, KnowledgeSettings(), 10)
+        # both out-of-scope rejected needs clarify > 0.5; the configured band (0.2) costs nothing here,
+        # so it is kept, and the lowest answer threshold above it is 0.71
+        assert (chosen.answer_threshold, chosen.clarify_threshold) == pytest.approx((0.71, 0.51))
+        assert metrics["oos_recall"] == 1.0 and metrics["in_scope_accuracy"] == 1.0
+
+    def test_band_narrows_when_it_only_holds_back_right_answers(self):
         dev = [Scored((cand(x, c),), x) for x, c in (("a", 0.9), ("b", 0.8), ("c", 0.6))]
         dev += [Scored((cand("a", c),), None) for c in (0.35, 0.5)]
-        t, metrics = choose_threshold(dev, KnowledgeSettings(), 10)
-        # both out-of-scope rejected needs clarify = t - 0.2 > 0.5; the lowest such t keeps most answers
-        assert t == pytest.approx(0.71)
-        assert metrics["oos_recall"] == 1.0 and metrics["in_scope_accuracy"] == pytest.approx(2 / 3)
+        chosen, metrics = choose_threshold(dev, KnowledgeSettings(), 10)
+        # with the 0.2 or 0.1 band "c" (0.6) would be clarified; the widest band that answers it and
+        # still rejects both out-of-scope questions is 0.05
+        assert (chosen.answer_threshold, chosen.clarify_threshold) == pytest.approx((0.56, 0.51))
+        assert metrics["oos_recall"] == 1.0 and metrics["in_scope_accuracy"] == 1.0
+
+    def test_oos_recall_is_held_to_its_lower_confidence_bound(self):
+        # 10 out-of-scope dev questions, 9 of them below 0.3: 90 % observed is not enough evidence
+        # for 90 % on new questions, so the threshold must also reject the tenth (at 0.45)
+        dev = [Scored((cand("a", 0.9),), "a"), Scored((cand("b", 0.5),), "b")]
+        dev += [Scored((cand("a", 0.2),), None) for _ in range(9)] + [Scored((cand("a", 0.45),), None)]
+        chosen, metrics = choose_threshold(dev, KnowledgeSettings(), 10)
+        assert chosen.clarify_threshold > 0.45 and metrics["oos_recall"] == 1.0
+        assert wilson_lower(0.9, 100) < MIN_OOS_RECALL <= wilson_lower(0.96, 100)
 
     def test_threshold_without_oos_weighs_wrong_answers(self):
         # right answers at 0.9 and 0.7, wrong ones at 0.6 and 0.5: the best cut drops only the wrong ones
         dev = [Scored((cand("a", 0.9),), "a"), Scored((cand("b", 0.7),), "b"),
                Scored((cand("x", 0.6),), "c"), Scored((cand("x", 0.5),), "d")]
-        t, metrics = choose_threshold(dev, KnowledgeSettings(), 10)
-        assert t == pytest.approx(0.61)
+        chosen, metrics = choose_threshold(dev, KnowledgeSettings(), 10)
+        assert chosen.answer_threshold == pytest.approx(0.61)
         assert metrics["in_scope_accuracy"] == 0.5 and metrics["wrong_answer_rate"] == 0.0
 
 
@@ -191,7 +211,8 @@ class TestBadInput:
 
 class TestCli:
     def args(self, kb: Path, queries: Path, **kw) -> argparse.Namespace:
-        return argparse.Namespace(kb=kb, queries=queries, dev=None, json=True, tune_epochs=None,
+        return argparse.Namespace(kb=kb, queries=queries, dev=None, json=True, tune=False, tune_epochs=None,
+                                  tune_learning_rate=None,
                                   latency_sample=300, **kw)
 
     def test_json_prints_one_object(self, kb, tmp_path, settings, capsys):

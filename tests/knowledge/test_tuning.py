@@ -1,16 +1,19 @@
-"""`kefu kb tune`: pair sampling, the tuned-model pointer, and (slow) real tuning of the default model."""
+"""`kefu kb tune`: training batches, the loss, the tuned-model pointer, and (slow) real tuning of the default model."""
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from knowledge.embedder import load_embedder
-from knowledge.pair_sampler import PairSampler
+from knowledge.entry_batches import EntryBatches
 from knowledge.settings import KnowledgeSettings
-from knowledge.tuning import POINTER, TuningError, tune_model, tuned_model_path, with_tuned_model
+from knowledge.tune_loss import supcon_prototype_loss
+from knowledge.tuning import (MARKER, POINTER, TUNED_KNN_WEIGHT, TuningError, is_tuned_model, tune_model,
+                              tuned_model_path, with_tuned_model)
 from knowledge.types import FaqEntry
 
 
@@ -26,31 +29,49 @@ KB = [
 ]
 
 
-class TestPairSampler:
-    def test_pairs_join_two_phrasings_of_one_entry(self):
-        sampler = PairSampler(KB, max_pairs=100)
-        pairs = sampler.pairs()
-        assert len(pairs) == 12 == sampler.pairs_per_epoch  # every phrasing is an anchor once
-        for p in pairs:
-            phrasings = KB[p.entry].phrasings
-            assert p.anchor in phrasings and p.positive in phrasings and p.anchor != p.positive
+class TestEntryBatches:
+    def test_an_epoch_shows_every_phrasing_once_with_its_entry(self):
+        batches = EntryBatches(KB, entries_per_batch=4, per_entry=2).epoch()
+        seen = [(t, KB[label].id) for b in batches for t, label in zip(b.texts, b.labels)]
+        assert sorted(seen) == sorted((t, e.id) for e in KB for t in e.phrasings)
 
-    def test_no_entry_twice_in_a_batch(self):
+    def test_batches_hold_distinct_entries_with_two_or_more_phrasings_each(self):
         big = [faq(f"e{i}", f"question {i}", *[f"variant {i} {j}" for j in range(i + 1)]) for i in range(12)]
-        sampler = PairSampler(big, max_pairs=1000, seed=3)
-        batches = sampler.batches(sampler.pairs(), batch_size=8)
-        assert batches and all(2 <= len(b) <= 8 for b in batches)
+        batches = EntryBatches(big, entries_per_batch=5, per_entry=4, seed=3).epoch()
         for batch in batches:
-            assert len({p.entry for p in batch}) == len(batch)
+            counts = Counter(batch.labels)
+            assert len(counts) <= 5
+            assert min(counts.values()) >= 2  # 5 phrasings split 3 + 2, never 4 + 1
+            assert max(counts.values()) <= 4
+        assert sum(len(b.texts) for b in batches) == sum(i + 2 for i in range(12))
 
-    def test_max_pairs_keeps_every_entry(self):
-        big = [faq(f"e{i}", f"question {i}", *[f"variant {i} {j}" for j in range(30)]) for i in range(5)]
-        pairs = PairSampler(big, max_pairs=10).pairs()
-        assert len(pairs) == 10 and {p.entry for p in pairs} == set(range(5))
+    def test_each_epoch_is_a_fresh_draw(self):
+        big = [faq(f"e{i}", f"question {i}", *[f"variant {i} {j}" for j in range(7)]) for i in range(10)]
+        batches = EntryBatches(big, entries_per_batch=4, per_entry=4, seed=1)
+        assert [b.texts for b in batches.epoch()] != [b.texts for b in batches.epoch()]
 
     def test_entries_without_variants_contribute_nothing(self):
         with pytest.raises(ValueError, match="at least 2 entries"):
-            PairSampler([faq("a", "only a question"), KB[0]], max_pairs=10)
+            EntryBatches([faq("a", "only a question"), KB[0]])
+
+
+class TestLoss:
+    def test_loss_is_lower_when_phrasings_of_an_entry_agree(self):
+        import torch
+        labels = torch.tensor([0, 0, 1, 1])
+        prototypes = torch.tensor([[1.0, 0.0], [0.0, 1.0]])
+        grouped = torch.tensor([[1.0, 0.1], [0.9, 0.0], [0.0, 1.0], [0.1, 0.9]])
+        mixed = torch.tensor([[1.0, 0.1], [0.0, 1.0], [0.9, 0.0], [0.1, 0.9]])
+        good = supcon_prototype_loss(torch, grouped, labels, prototypes)
+        bad = supcon_prototype_loss(torch, mixed, labels, prototypes)
+        assert float(good) < 0.1 < float(bad)
+
+    def test_a_batch_of_lone_phrasings_still_learns_from_the_prototypes(self):
+        import torch
+        embeddings = torch.tensor([[1.0, 0.0], [0.0, 1.0]], requires_grad=True)
+        loss = supcon_prototype_loss(torch, embeddings, torch.tensor([1, 0]), torch.tensor([[1.0, 0.0], [0.0, 1.0]]))
+        loss.backward()
+        assert loss.item() > 1 and embeddings.grad.abs().sum().item() > 0
 
 
 class TestPointer:
@@ -87,6 +108,17 @@ class TestPointer:
             tuned_model_path(tmp_path, KnowledgeSettings())
 
 
+class TestTunedModelWeighsTheCosine:
+    def test_a_model_tuned_on_the_kb_gives_the_cosine_more_weight_in_the_scope_score(self, tmp_path):
+        from knowledge.fake_embedder import FakeEmbedder
+        from knowledge.retriever import Retriever
+
+        (tmp_path / MARKER).write_text("{}")
+        tuned = Retriever(KnowledgeSettings(model=str(tmp_path)), FakeEmbedder())
+        plain = Retriever(KnowledgeSettings(model="fake"), FakeEmbedder())
+        assert tuned._trainer.config.knn_weight == TUNED_KNN_WEIGHT > plain._trainer.config.knn_weight == 1.0
+
+
 class TestRefusals:
     def test_fake_model_cannot_be_tuned(self, tmp_path):
         with pytest.raises(TuningError, match="fake"):
@@ -109,9 +141,10 @@ def test_tuning_saves_a_model_that_loads_and_pulls_variants_together(tmp_path):
     result = tune_model(settings, KB, tmp_path, epochs=2, learning_rate=1e-4, progress=False)
 
     assert result.path.parent == tmp_path / "models" and result.path.name == f"tuned-{result.kb_hash}"
-    assert result.pairs == 24 and result.steps == 6  # 12 pairs per epoch in batches of 4 entries
+    assert result.phrasings == 24 and result.steps == 2  # 12 phrasings per epoch: one batch of all 4 entries
     tuned_settings = with_tuned_model(settings, tmp_path)
     assert tuned_settings.model == str(result.path)
+    assert is_tuned_model(tuned_settings.model) and not is_tuned_model(settings.model)
     after = load_embedder(tuned_settings)  # the saved folder loads like any sentence-transformers model
     assert after.dim == before.dim and after.name != before.name
 

@@ -48,8 +48,8 @@ def register(commands: argparse._SubParsersAction) -> None:
         help="fine-tune the embedding model on the knowledge base's own variants (CPU, minutes)",
         description="Fine-tune the embedding model so that the variants of one entry lie close together and "
         "those of different entries apart (published entries only; no customer questions are used). The tuned "
-        "model is saved in the data directory and used from then on. Takes about 1 s per 64 phrasings per epoch "
-        "on 2 cores: about 4 minutes per epoch for 15,000 phrasings.",
+        "model is saved in the data directory and used from then on. Takes 0.5-1 s per 64 phrasings per epoch "
+        "on 2 cores: 2-4 minutes per epoch for 15,000 phrasings.",
     )
     p.add_argument("--epochs", type=int, default=None,
                    help="passes over the phrasings (default: 2, or more for a small KB, up to about 120 "

@@ -1,8 +1,8 @@
 """`kefu kb tune`: fine-tune the embedding model on the knowledge base's own phrasings.
 
 Supervised contrastive learning over the phrasings of each entry (batches of a few phrasings each
-of 16 entries, entry_batches.py; loss in tune_loss.py) on CPU. The model is saved as a normal sentence-transformers
-folder under `<data_dir>/models/tuned-<kb hash>`, and `<data_dir>/models/current.json` points at
+of 16 entries, entry_batches.py; loss in tune_loss.py) on CPU. The model is saved as a normal
+sentence-transformers folder under `<data_dir>/models/tuned-<kb hash>`, and `<data_dir>/models/current.json` points at
 it; `with_tuned_model` turns that pointer into the settings the bot loads its embedder with.
 No queries are used: only the KB's questions and variants.
 """
@@ -24,17 +24,18 @@ from tqdm import tqdm
 
 from knowledge.entry_batches import EntryBatches
 from knowledge.settings import KnowledgeSettings
+from knowledge.tune_loss import supcon_prototype_loss
 from knowledge.types import FaqEntry
 
-__all__ = ["TuneResult", "TuningError", "tune_model", "LEARNING_RATE", "tuned_model_path", "with_tuned_model", "is_tuned_model",
-           "POINTER", "MARKER", "TUNED_KNN_WEIGHT"]
+__all__ = ["TuneResult", "TuningError", "tune_model", "tuned_model_path", "with_tuned_model", "is_tuned_model",
+           "LEARNING_RATE", "POINTER", "MARKER", "TUNED_KNN_WEIGHT"]
 
 POINTER = "current.json"  # under <data_dir>/models/
 MARKER = "kefu_tuned.json"  # inside a tuned model's folder
 TUNED_KNN_WEIGHT = 4.0  # HeadConfig.knn_weight for a model tuned on its KB
 LEARNING_RATE = 5e-5
 # the default length: 2 epochs (CLINC150: ~470 steps), or ~120 steps for a small KB (a 10-shot
-# BANKING77 needs 10 epochs of 12 steps); research section 9
+# BANKING77 gets 8 epochs of 15 steps); research section 9
 AUTO_EPOCHS = 2
 AUTO_STEPS = 120
 
@@ -88,8 +89,6 @@ def tune_model(settings: KnowledgeSettings, entries: Sequence[FaqEntry], data_di
         optimizer, lambda s: min((s + 1) / warmup, max(0.0, (steps - s) / max(1, steps - warmup))))
     # `preprocess` replaced `tokenize` in sentence-transformers 6
     prepare = getattr(model, "preprocess", None) or model.tokenize
-    from knowledge.tune_loss import supcon_prototype_loss
-
     model.train()
     with tqdm(total=steps, desc="tuning", unit="batch", disable=not progress) as bar:
         for epoch, epoch_batches in enumerate(plan, start=1):

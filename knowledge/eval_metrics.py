@@ -94,14 +94,10 @@ def wilson_lower(rate: float, n: int, z: float = 1.645) -> float:
     return (centre - spread) / (1 + z * z / n)
 
 
-def with_threshold(settings: KnowledgeSettings, answer: float, band: float | None = None) -> KnowledgeSettings:
-    """`settings` with answer_threshold `answer` and the clarify threshold `band` below it.
-
-    No-answer is decided by clarify_threshold (see Decider), so moving the answer threshold alone
-    would never change out-of-scope recall: by default the clarify band keeps its configured width.
-    """
-    gap = settings.answer_threshold - settings.clarify_threshold if band is None else band
-    clarify = round(max(0.0, answer - gap), 4)
+def with_threshold(settings: KnowledgeSettings, answer: float, band: float) -> KnowledgeSettings:
+    """`settings` with answer_threshold `answer` and the clarify threshold `band` below it (no-answer
+    is decided by clarify_threshold, see Decider, so the two move together)."""
+    clarify = round(max(0.0, answer - band), 4)
     return settings.model_copy(update={"answer_threshold": answer, "clarify_threshold": clarify})
 
 

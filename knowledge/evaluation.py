@@ -44,7 +44,8 @@ class EvaluationError(Exception):
 
 def run_evaluation(kb_path: str | Path, queries_path: str | Path, dev_path: str | Path | None,
                    settings: KnowledgeSettings, progress: bool = False, tune: bool = False,
-                   tune_epochs: int | None = None, tune_learning_rate: float | None = None, latency_sample: int = LATENCY_SAMPLE) -> dict:
+                   tune_epochs: int | None = None, tune_learning_rate: float | None = None,
+                   latency_sample: int = LATENCY_SAMPLE) -> dict:
     """Build a fresh KB from `kb_path`, score `queries_path`, and return the report (JSON-ready).
 
     The answer threshold is chosen on `dev_path` when given (the test queries are never looked at
@@ -78,10 +79,10 @@ def run_evaluation(kb_path: str | Path, queries_path: str | Path, dev_path: str 
 
         configured_model = settings.model
         tune_seconds, epochs = 0.0, 0
+        learning_rate = tune_learning_rate or LEARNING_RATE
         if tune or tune_epochs:
             try:
-                tuned = tune_model(settings, published, work, tune_epochs, progress=progress,
-                                   **({"learning_rate": tune_learning_rate} if tune_learning_rate else {}))
+                tuned = tune_model(settings, published, work, tune_epochs, learning_rate, progress=progress)
             except TuningError as exc:
                 raise EvaluationError(f"tuning on {kb_path} failed: {exc}") from None
             tune_seconds, epochs = tuned.seconds, tuned.epochs
@@ -119,7 +120,7 @@ def run_evaluation(kb_path: str | Path, queries_path: str | Path, dev_path: str 
         "dataset": kb_path.parent.name if kb_path.stem == "faq" else kb_path.stem,
         "model": configured_model,
         "tune_epochs": epochs,
-        "tune_learning_rate": (tune_learning_rate or LEARNING_RATE) if epochs else None,
+        "tune_learning_rate": learning_rate if epochs else None,
         "embedder": embedder.name,
         "entries": len(published),
         "phrasings": sum(len(set(e.phrasings)) for e in published),

@@ -31,7 +31,8 @@ class EntryBatches:
                  seed: int = 0) -> None:
         if entries_per_batch < 2 or per_entry < 2:
             raise ValueError(f"a batch needs 2+ entries of 2+ phrasings, got {entries_per_batch} x {per_entry}")
-        self.groups = [g for g in (_distinct(e) for e in entries) if len(g) >= 2]
+        # sorted by id: the same KB tunes to the same model whatever order its file listed it in
+        self.groups = [g for g in (_distinct(e) for e in sorted(entries, key=lambda e: e.id)) if len(g) >= 2]
         if len(self.groups) < 2:
             raise ValueError(
                 "tuning needs at least 2 entries with 2 or more distinct phrasings (question + variants); "

@@ -212,7 +212,7 @@ def _top_id(result) -> str | None:
 
 def _rounded(value):
     if isinstance(value, float):
-        return round(value, 4)
+        return float(f"{value:.4g}") if abs(value) < 1e-2 else round(value, 4)  # a learning rate keeps its digits
     if isinstance(value, dict):
         return {k: _rounded(v) for k, v in value.items()}
     return value

@@ -32,7 +32,9 @@ __all__ = ["TuneResult", "TuningError", "tune_model", "tuned_model_path", "with_
 
 POINTER = "current.json"  # under <data_dir>/models/
 MARKER = "kefu_tuned.json"  # inside a tuned model's folder
-TUNED_KNN_WEIGHT = 4.0  # HeadConfig.knn_weight for a model tuned on its KB
+# HeadConfig.knn_weight for a model tuned on its KB: its nearest-phrasing cosine is the best
+# out-of-scope evidence; CLINC150 dev in-scope at 95 % OOS: 4 -> 93.8, 8 -> 94.5, 16..1000 -> 94.4-94.6
+TUNED_KNN_WEIGHT = 16.0
 LEARNING_RATE = 5e-5
 # the default length: 2 epochs (CLINC150: ~470 steps), or ~120 steps for a small KB (a 10-shot
 # BANKING77 gets 8 epochs of 15 steps); research section 9

@@ -50,10 +50,10 @@ def main() -> None:
     dev, test = parts(f"{DATA}/dev_queries.json"), parts(f"{DATA}/queries.json")
     shapes = {f"p*min(1,pval/{P})": (lambda p, c, v, P=P: p * np.minimum(1, v / P)) for P in (0.1, 0.2, 0.3, 0.5, 1.0)}
     shapes["pval"] = lambda p, c, v: v
-    for w in (1, 2, 4, 8):
-        shapes[f"p + {w} cos"] = lambda p, c, v, w=w: p + w * (c - p) / head.knn_weight
+    for k in (1, 2, 4, 8, 16):  # not `w`: the knn_weight property above reads that name
+        shapes[f"p + {k} cos"] = lambda p, c, v, k=k: p + k * (c - p) / w
     shapes["cos"] = lambda p, c, v: c - p
-    shapes["comb = p + cos"] = lambda p, c, v: c
+    shapes[f"comb = p + {w} cos"] = lambda p, c, v: c
     shapes["p"] = lambda p, c, v: p
     for name, f in shapes.items():
         sd, st = f(*dev[:3]), f(*test[:3])

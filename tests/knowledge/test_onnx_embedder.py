@@ -139,3 +139,24 @@ def test_int8_spreads_a_batch_over_workers_with_the_same_vectors(exported):
     vectors = pooled.encode(texts)
     assert pooled._executor is not None  # the batch really went to a second worker
     np.testing.assert_array_equal(vectors, single_worker.encode(texts))
+
+
+def test_a_retuned_model_of_the_same_name_and_sizes_gets_its_own_export(exported, tmp_path):
+    """`kefu kb tune` on the same KB rewrites tuned-<kb hash>/ with files of the same sizes: the
+    export made from the old weights must not be served for the new ones."""
+    cache, _ = exported
+    model = tmp_path / "tuned-0123456789abcdef"
+    shutil.copytree(default_model_dir(), model)
+    first = load_embedder(onnx_settings(cache, model=str(model)))
+    from safetensors.numpy import load_file, save_file
+
+    size = (model / "model.safetensors").stat().st_size
+    weights = load_file(model / "model.safetensors")
+    (name,) = [k for k in weights if k.endswith("layer.5.output.dense.weight")]
+    weights[name] = weights[name] * np.float32(1.5)  # other weights, same file size
+    save_file(weights, model / "model.safetensors", metadata={"format": "pt"})
+    assert (model / "model.safetensors").stat().st_size == size
+    second = load_embedder(onnx_settings(cache, model=str(model)))
+    assert first.name != second.name
+    a, b = first.encode(FRESH), second.encode(FRESH)
+    assert float(np.min(np.sum(a * b, axis=1))) < 0.9999  # the new weights are what encodes

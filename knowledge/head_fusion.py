@@ -60,6 +60,11 @@ class HeadFusion:
     fallback: Fusion
     stale: frozenset[str] = frozenset()
 
+    @property
+    def judges_by_table(self) -> bool:
+        """Whether scope is judged by the head's table of held-out in-scope scores (a big KB)."""
+        return self.head is not None and self.head.scope is None and len(self.head.oof_comb) > 0
+
     def with_stale(self, entry_id: str) -> "HeadFusion":
         return HeadFusion(self.head, self.fallback, self.stale | {entry_id})
 

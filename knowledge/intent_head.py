@@ -58,9 +58,9 @@ class HeadConfig:
     # group up to 20 entries), and its quantile; both chosen on selection sets (scope_model.py)
     scope_groups: int = 20
     scope_quantile: float = 0.85
-    # weight of the top entry's cosine beside its probability in the in-scope score; 4 after
-    # `kefu kb tune`, whose model pulls each entry's phrasings together so that the cosine carries
-    # most of the out-of-scope evidence (CLINC150 dev, research sections 2 and 9)
+    # weight of the top entry's cosine beside its probability in the in-scope score; 16 after
+    # `kefu kb tune` (tuning.TUNED_KNN_WEIGHT), whose model pulls each entry's phrasings together
+    # so that the cosine carries most of the out-of-scope evidence (CLINC150 dev, research section 10)
     knn_weight: float = 1.0
     seed: int = 0
 

@@ -31,19 +31,20 @@ _EMB = {}
 TOK = Tokenizer()
 
 
-def embed(texts: list[str]) -> np.ndarray:
+def embed(texts: list[str], model: str | None = None) -> np.ndarray:
+    """Product embeddings of `texts` by `model` (default: $KEFU_LAB_MODEL, else the default model)."""
     CACHE.mkdir(parents=True, exist_ok=True)
-    model = os.environ.get("KEFU_LAB_MODEL", "default")  # a tuned model's folder, for tuning experiments
+    model = model or os.environ.get("KEFU_LAB_MODEL", "default")  # a tuned model's folder, for tuning experiments
     h = hashlib.sha1("\n".join([model, *texts] if model != "default" else texts).encode()).hexdigest()[:16]
     fn = CACHE / f"onnx_{len(texts)}_{h}.npy"
     if fn.exists():
         return np.load(fn)
-    if "e" not in _EMB:
+    if model not in _EMB:
         from knowledge.embedder import load_embedder
         from knowledge.settings import KnowledgeSettings
 
-        _EMB["e"] = load_embedder(KnowledgeSettings(model=model, threads=1, model_cache_dir=str(ROOT / "data/index/models")))
-    x = np.asarray(_EMB["e"].encode(list(texts)), dtype=np.float32)
+        _EMB[model] = load_embedder(KnowledgeSettings(model=model, threads=1, model_cache_dir=str(ROOT / "data/index/models")))
+    x = np.asarray(_EMB[model].encode(list(texts)), dtype=np.float32)
     np.save(fn, x)
     return x
 

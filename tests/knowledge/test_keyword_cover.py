@@ -71,3 +71,14 @@ def test_a_short_keyword_question_is_clarified_not_refused():
     # a word no entry has keeps the no_answer
     assert on.search("手机壳有没有卖").decision == "no_answer"
     assert on.search_batch(["发票", "手机壳有没有卖"]) == [on.search("发票"), on.search("手机壳有没有卖")]
+
+
+def test_a_kb_judged_by_its_held_out_table_does_not_vouch():
+    """With tens of phrasings per entry, one holds the few words of many out-of-scope questions too:
+    a KB whose head judges scope by its held-out table (500+ phrasings; lowered here) never vouches."""
+    small, big = built(), built(head_min_held_out=5)
+    assert small._head.head.scope is not None and big._head.judges_by_table
+    assert small.vouched("发票", ["invoice"]) == {"invoice"}
+    assert big.vouched("发票", ["invoice"]) == set()
+    result = big.search("发票")  # a clarify here would come from its confidence alone
+    assert result.decision != "clarify" or result.top.confidence >= big._settings.clarify_threshold

@@ -32,7 +32,9 @@ class EntryBatches:
         if entries_per_batch < 2 or per_entry < 2:
             raise ValueError(f"a batch needs 2+ entries of 2+ phrasings, got {entries_per_batch} x {per_entry}")
         # sorted by id: the same KB tunes to the same model whatever order its file listed it in
-        self.groups = [g for g in (_distinct(e) for e in sorted(entries, key=lambda e: e.id)) if len(g) >= 2]
+        kept = [(e.id, g) for e, g in ((e, _distinct(e)) for e in sorted(entries, key=lambda e: e.id)) if len(g) >= 2]
+        self.entry_ids = [entry_id for entry_id, _ in kept]  # of each group
+        self.groups = [g for _, g in kept]
         if len(self.groups) < 2:
             raise ValueError(
                 "tuning needs at least 2 entries with 2 or more distinct phrasings (question + variants); "

@@ -28,7 +28,7 @@ from knowledge.head_fusion import HeadFusion
 from knowledge.head_trainer import HeadTrainer, snapshot, stale_entries
 from knowledge.index_cache import IndexCache
 from knowledge.intent_head import HeadConfig, IntentHead
-from knowledge.tuning import TUNED_KNN_WEIGHT, is_tuned_model
+from knowledge.tuning import TUNED_FEW_SHOT_ALPHA, TUNED_KNN_WEIGHT, is_tuned_model
 from knowledge.keyword_cover import KeywordCover
 from knowledge.phrasing_index import PhrasingIndex
 from knowledge.settings import KnowledgeSettings
@@ -58,8 +58,10 @@ class Retriever:
         self._index = self._new_index("flat")
         self._fusion: Fusion = LinearFusion()
         self._head = HeadFusion(None, self._fusion)
+        tuned = is_tuned_model(settings.model)
         config = HeadConfig(embeddings=settings.head_embeddings, min_calibration=settings.head_min_held_out,
-                            knn_weight=TUNED_KNN_WEIGHT if is_tuned_model(settings.model) else 1.0)
+                            knn_weight=TUNED_KNN_WEIGHT if tuned else 1.0,
+                            alpha_few_shot=TUNED_FEW_SHOT_ALPHA if tuned else None)
         self._trainer = HeadTrainer(config, settings.intent_head)
         self._key_dir: Path | None = None  # cache directory of the built version's index
         self._content: str | None = None  # content of the built version; None once edited

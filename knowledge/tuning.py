@@ -28,13 +28,14 @@ from knowledge.tune_loss import supcon_prototype_loss
 from knowledge.types import FaqEntry
 
 __all__ = ["TuneResult", "TuningError", "tune_model", "tuned_model_path", "with_tuned_model", "is_tuned_model",
-           "LEARNING_RATE", "POINTER", "MARKER", "TUNED_KNN_WEIGHT"]
+           "LEARNING_RATE", "POINTER", "MARKER", "TUNED_KNN_WEIGHT", "TUNED_FEW_SHOT_ALPHA"]
 
 POINTER = "current.json"  # under <data_dir>/models/
 MARKER = "kefu_tuned.json"  # inside a tuned model's folder
 # HeadConfig.knn_weight for a model tuned on its KB: its nearest-phrasing cosine is the best
 # out-of-scope evidence; CLINC150 dev in-scope at 95 % OOS: 4 -> 93.8, 8 -> 94.5, 16..1000 -> 94.4-94.6
 TUNED_KNN_WEIGHT = 16.0
+TUNED_FEW_SHOT_ALPHA = 4.0  # HeadConfig.alpha_few_shot for a tuned model (research section 10)
 LEARNING_RATE = 5e-5
 # the default length: 2 epochs (CLINC150: ~470 steps), or ~120 steps for a small KB (a 10-shot
 # BANKING77 gets 8 epochs of 15 steps); research section 9

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import sys
 
 import numpy as np
@@ -27,8 +28,10 @@ def main(faq_path: str, dev_path: str) -> None:
     labels = [e["id"] for e in faq for _ in dict.fromkeys([e["question"], *e["variants"]])]
     emb = embed(texts)
     qt, qe = load_queries(dev_path)
+    qt, qe = [t for t, e in zip(qt, qe) if e is not None], [e for e in qe if e is not None]  # in scope only
     q = embed(qt)
-    for w_emb, c, alpha in itertools.product((2.0, 4.0, 8.0), (0.3, 1.0), (0.0, 1.0, 2.0, 4.0)):
+    grid = os.environ.get("KEFU_LAB_GRID", "2,4,8;0.3,1;0,1,2,4").split(";")  # w_emb; C; alpha
+    for w_emb, c, alpha in itertools.product(*[[float(v) for v in g.split(",")] for g in grid]):
         head = IntentHead.fit(texts, labels, emb, HeadConfig(w_emb=w_emb, C_dense=c, alpha=alpha), calibrate=False)
         col = np.array([head.column[e] for e in labels])
         knn = entry_max_cos(q, emb, col, len(head.entry_ids)) * latin_weight(qt, np.arange(len(qt)))

@@ -23,7 +23,7 @@ def main() -> None:
     texts = [t for e in faq for t in dict.fromkeys([e["question"], *e["variants"]])]
     labels = [e["id"] for e in faq for _ in dict.fromkeys([e["question"], *e["variants"]])]
     emb = _embed(texts)
-    head = IntentHead.fit(texts, labels, emb, HeadConfig(knn_weight=16.0))
+    head = IntentHead.fit(texts, labels, emb, HeadConfig(knn_weight=16.0, alpha=float(os.environ.get("KEFU_LAB_ALPHA", "1"))))
     col = np.array([head.column[e] for e in labels])
     n = len(head.entry_ids)
     cent = np.stack([emb[col == c].mean(0) for c in range(n)])

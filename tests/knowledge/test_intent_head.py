@@ -243,3 +243,15 @@ def test_a_kb_too_small_to_calibrate_keeps_the_linear_fusion(embedder):
     r.build(topic_kb(tiny), "v1")
     assert r.head is None and r.trainer.fits == 1  # fitted, measured, not used
     assert r.search("how can I get my refund").top.entry_id == "refund"
+
+
+def test_few_shot_kbs_take_the_few_shot_cosine_weight(embedder, tmp_path):
+    texts, labels, emb = kb_arrays(KB, embedder)  # 5 phrasings per entry
+    few = IntentHead.fit(texts, labels, emb, HeadConfig(embeddings="on", alpha_few_shot=4.0, few_shot=5),
+                         calibrate=False)
+    many = IntentHead.fit(texts, labels, emb, HeadConfig(embeddings="on", alpha_few_shot=4.0, few_shot=4),
+                          calibrate=False)
+    plain = IntentHead.fit(texts, labels, emb, HeadConfig(embeddings="on"), calibrate=False)
+    assert few.alpha == 4.0 and many.alpha == plain.alpha == 1.0
+    few.save(tmp_path)
+    assert IntentHead.load(tmp_path).alpha == 4.0  # a restart keeps the weight it was fitted with

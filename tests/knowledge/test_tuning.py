@@ -12,7 +12,7 @@ from knowledge.embedder import load_embedder
 from knowledge.entry_batches import EntryBatches
 from knowledge.settings import KnowledgeSettings
 from knowledge.tune_loss import supcon_prototype_loss
-from knowledge.tuning import (MARKER, POINTER, TUNED_KNN_WEIGHT, TuningError, is_tuned_model, tune_model,
+from knowledge.tuning import (MARKER, POINTER, TUNED_FEW_SHOT_ALPHA, TUNED_KNN_WEIGHT, TuningError, is_tuned_model, tune_model,
                               tuned_model_path, with_tuned_model)
 from knowledge.types import FaqEntry
 
@@ -31,9 +31,14 @@ KB = [
 
 class TestEntryBatches:
     def test_an_epoch_shows_every_phrasing_once_with_its_entry(self):
-        batches = EntryBatches(KB, entries_per_batch=4, per_entry=2).epoch()
-        seen = [(t, KB[label].id) for b in batches for t, label in zip(b.texts, b.labels)]
+        made = EntryBatches(KB, entries_per_batch=4, per_entry=2)
+        seen = [(t, made.entry_ids[label]) for b in made.epoch() for t, label in zip(b.texts, b.labels)]
         assert sorted(seen) == sorted((t, e.id) for e in KB for t in e.phrasings)
+
+    def test_the_files_order_does_not_change_the_batches(self):
+        forward, backward = EntryBatches(KB, 4, 2, seed=1), EntryBatches(list(reversed(KB)), 4, 2, seed=1)
+        assert forward.entry_ids == backward.entry_ids == sorted(e.id for e in KB)
+        assert forward.epoch() == backward.epoch()
 
     def test_batches_hold_distinct_entries_with_two_or_more_phrasings_each(self):
         big = [faq(f"e{i}", f"question {i}", *[f"variant {i} {j}" for j in range(i + 1)]) for i in range(12)]
@@ -117,6 +122,7 @@ class TestTunedModelWeighsTheCosine:
         tuned = Retriever(KnowledgeSettings(model=str(tmp_path)), FakeEmbedder())
         plain = Retriever(KnowledgeSettings(model="fake"), FakeEmbedder())
         assert tuned._trainer.config.knn_weight == TUNED_KNN_WEIGHT > plain._trainer.config.knn_weight == 1.0
+        assert tuned._trainer.config.alpha_few_shot == TUNED_FEW_SHOT_ALPHA and plain._trainer.config.alpha_few_shot is None
 
 
 class TestRefusals:

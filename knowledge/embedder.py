@@ -8,7 +8,6 @@ against PyTorch, and says in the log why it falls back when it does not.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import os
 import subprocess

@@ -58,7 +58,6 @@ def main() -> None:
     for name, f in shapes.items():
         sd, st = f(*dev[:3]), f(*test[:3])
         grid = np.unique(np.quantile(sd, np.linspace(0, 1, 401)))
-        tin = st[test[4] >= 0]
         tout = np.sort(st[test[4] < 0])
         cut = tout[int(0.9 * len(tout))]  # oracle: the threshold where test OOS recall is 90 %
         print(f"{name:22} ORACLE test {_fmt(st >= cut, *test[3:])}; dev at it {_fmt(sd >= cut, *dev[3:])}")

@@ -32,9 +32,10 @@ class EntryBatches:
         if entries_per_batch < 2 or per_entry < 2:
             raise ValueError(f"a batch needs 2+ entries of 2+ phrasings, got {entries_per_batch} x {per_entry}")
         # sorted by id: the same KB tunes to the same model whatever order its file listed it in
-        kept = [(e.id, g) for e, g in ((e, _distinct(e)) for e in sorted(entries, key=lambda e: e.id)) if len(g) >= 2]
+        by_id = sorted(((e.id, _distinct(e)) for e in entries), key=lambda pair: pair[0])
+        kept = [(entry_id, group) for entry_id, group in by_id if len(group) >= 2]
         self.entry_ids = [entry_id for entry_id, _ in kept]  # of each group
-        self.groups = [g for _, g in kept]
+        self.groups = [group for _, group in kept]
         if len(self.groups) < 2:
             raise ValueError(
                 "tuning needs at least 2 entries with 2 or more distinct phrasings (question + variants); "
@@ -48,15 +49,20 @@ class EntryBatches:
     def phrasings(self) -> int:
         return sum(len(g) for g in self.groups)
 
-    def epoch(self) -> list[Batch]:
-        rng = self._rng
+    def chunks(self) -> list[tuple[int, list[str]]]:
+        """This epoch's (group index, phrasings) pieces of about `per_entry`, every phrasing once."""
         chunks: list[tuple[int, list[str]]] = []
         for label, group in enumerate(self.groups):
             texts = list(group)
-            rng.shuffle(texts)
+            self._rng.shuffle(texts)
             parts = max(1, math.ceil(len(texts) / self.per_entry))
             # near-equal sizes (5 -> 3 + 2, not 4 + 1): a lone phrasing would have no positive
             chunks += [(label, texts[i::parts]) for i in range(parts)]
+        return chunks
+
+    def epoch(self) -> list[Batch]:
+        rng = self._rng
+        chunks = self.chunks()
         rng.shuffle(chunks)
         batches: list[Batch] = []
         while chunks:

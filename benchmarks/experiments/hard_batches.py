@@ -8,7 +8,6 @@ product's `tune_model` with these batches and keeps the folder, as tune_keep.py 
 """
 from __future__ import annotations
 
-import math
 import sys
 from dataclasses import replace
 
@@ -32,11 +31,8 @@ class HardBatches(EntryBatches):
             cent /= np.linalg.norm(cent, axis=1, keepdims=True)
             self._sim = cent @ cent.T
         left: dict[int, list[list[str]]] = {}
-        for label, group in enumerate(self.groups):
-            texts = list(group)
-            rng.shuffle(texts)
-            parts = max(1, math.ceil(len(texts) / self.per_entry))
-            left[label] = [texts[i::parts] for i in range(parts)]
+        for label, texts in self.chunks():
+            left.setdefault(label, []).append(texts)
         batches = []
         while left:
             labels = list(left)

@@ -10,23 +10,20 @@ Embeddings: the product embedder (scope_lab.embed, cached); cosines exact over a
 from __future__ import annotations
 
 import itertools
-import json
 import os
 import sys
 
 import numpy as np
 
-from scope_lab import embed, load_queries
+from scope_lab import embed, load_kb, load_queries
 
 from knowledge.head_features import entry_max_cos, softmax
 from knowledge.intent_head import HeadConfig, IntentHead, latin_weight
 
 
 def main(faq_path: str, dev_path: str) -> None:
-    faq = json.load(open(faq_path, encoding="utf-8"))
-    texts = [t for e in faq for t in dict.fromkeys([e["question"], *e["variants"]])]
-    labels = [e["id"] for e in faq for _ in dict.fromkeys([e["question"], *e["variants"]])]
-    emb = embed(texts)
+    kb = load_kb(faq_path)
+    texts, labels, emb = kb.texts, kb.labels, kb.emb
     qt, qe = load_queries(dev_path)
     qt, qe = [t for t, e in zip(qt, qe) if e is not None], [e for e in qe if e is not None]  # in scope only
     q = embed(qt)

@@ -6,23 +6,20 @@ head's top entry: nearest-phrasing cosine, mean of the k nearest, cosine to the 
 """
 from __future__ import annotations
 
-import json
 import os
 
 import numpy as np
 
 from clinc_conf import DATA, _fmt, _lcb
-from scope_lab import embed, load_queries
+from scope_lab import embed, load_kb, load_queries
 
 from knowledge.head_features import entry_max_cos, softmax
 from knowledge.intent_head import HeadConfig, IntentHead
 
 
 def main() -> None:
-    faq = json.load(open(f"{DATA}/faq.json", encoding="utf-8"))
-    texts = [t for e in faq for t in dict.fromkeys([e["question"], *e["variants"]])]
-    labels = [e["id"] for e in faq for _ in dict.fromkeys([e["question"], *e["variants"]])]
-    emb = _embed(texts)
+    kb = load_kb(f"{DATA}/faq.json")
+    texts, labels, emb = kb.texts, kb.labels, _embed(kb.texts)
     head = IntentHead.fit(texts, labels, emb, HeadConfig(knn_weight=16.0, alpha=float(os.environ.get("KEFU_LAB_ALPHA", "1"))))
     col = np.array([head.column[e] for e in labels])
     n = len(head.entry_ids)

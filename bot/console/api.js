@@ -2,9 +2,7 @@
  * state-changing request carries the CSRF token the server handed us at login or /me.
  */
 import { t } from "/console/i18n.js";
-import { ApiError, call, configure, session, setCsrf, whenUnauthorized } from "/ui/http.js";
-
-export { ApiError, setCsrf, whenUnauthorized };
+import { call, configure, session } from "/ui/http.js";
 
 // Our own words for the common cases, the server's otherwise.
 configure({

@@ -2,13 +2,14 @@
  * conversation, its context and the live socket. The open conversation is in the URL
  * (#/c/<id>), so a reload or a shared link opens it again.
  */
-import { api, setCsrf, whenUnauthorized } from "/console/api.js";
+import { api } from "/console/api.js";
 import { ContextPane } from "/console/context.js";
 import { ConversationView } from "/console/conversation.js";
 import { announce, customerName, tickClocks, toast } from "/console/dom.js";
 import { applyStrings, onLanguage, t, toggleLang } from "/console/i18n.js";
 import { LiveSocket } from "/console/live.js";
 import { Sidebar } from "/console/queue.js";
+import { startSignIn } from "/ui/login.js";
 
 const $ = (id) => document.getElementById(id);
 let me = null;
@@ -159,12 +160,10 @@ function showHeader() {
   $("status-select").value = me.status || "online";
 }
 
-async function start(data) {
+/** After the sign-in (or with a session still valid): the lists, the live socket, the routed conversation. */
+async function enter(data) {
   me = data.user;
   sidebar.admin = me.role === "admin";
-  setCsrf(data.csrf_token);
-  $("login-view").hidden = true;
-  $("app-view").hidden = false;
   showHeader();
   live.start();
   clockTimer = setInterval(() => tickClocks(), 1000);
@@ -172,42 +171,12 @@ async function start(data) {
   openConversation(routedId());
 }
 
-function showLogin(message = "") {
+/** Before the sign-in form shows. */
+function leave() {
   live.stop();
   clearInterval(clockTimer);
   me = null;
-  $("app-view").hidden = true;
-  $("login-view").hidden = false;
   document.title = t("app_title");
-  const error = $("login-error");
-  error.textContent = message;
-  error.hidden = !message;
-  $("login-username").focus();
-}
-
-async function login(event) {
-  event.preventDefault();
-  const submit = event.target.querySelector("[type=submit]");
-  const username = $("login-username").value.trim();
-  const password = $("login-password").value;
-  if (!username || !password) { showLogin(t("bad_login")); return; }
-  $("login-error").hidden = true; // an old error must not stand for this attempt's result
-  $("login-error").textContent = "";
-  submit.disabled = true;
-  submit.textContent = t("logging_in");
-  try {
-    const data = await api.login(username, password);
-    $("login-password").value = "";
-    $("login-error").hidden = true;
-    await start(data);
-  } catch (e) {
-    const message = e.status === 401 ? t("bad_login") : e.status === 403 ? t("no_access") : e.describe();
-    showLogin(message);
-    $("login-password").select();
-  } finally {
-    submit.disabled = false;
-    submit.textContent = t("login");
-  }
 }
 
 async function boot() {
@@ -219,12 +188,6 @@ async function boot() {
     pane.render();
     if (!$("live-state").hidden) showLiveState("offline");
   });
-  $("login-form").addEventListener("submit", login);
-  $("logout").addEventListener("click", async () => {
-    try { await api.logout(); } catch (e) { /* signed out locally either way */ }
-    location.hash = "";
-    showLogin();
-  });
   $("status-select").addEventListener("change", async (e) => {
     try {
       me = (await api.setStatus(e.target.value)).user;
@@ -234,12 +197,8 @@ async function boot() {
     showHeader();
   });
   window.addEventListener("hashchange", () => { if (me) openConversation(routedId()); });
-  whenUnauthorized(() => showLogin(t("session_expired")));
-  try {
-    await start(await api.me());
-  } catch (e) {
-    showLogin(e.status === 401 || e.status === 403 ? "" : e.describe());
-  }
+  // After a sign-out the next agent starts with no conversation open.
+  await startSignIn({ t, enter, leave, signedOut: () => { location.hash = ""; } });
 }
 
 boot();

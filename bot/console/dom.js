@@ -1,39 +1,10 @@
-/* Small DOM helpers. Data only ever goes in through textContent: customer text is never HTML. */
+/* The console's DOM helpers: the shared ones (/ui/dom.js) with the console's words, and what only
+ * the console shows. Data only ever goes in through textContent: customer text is never HTML. */
 import { label, locale, t } from "/console/i18n.js";
+import { makeDom, parseTime } from "/ui/dom.js";
 
-/** el("div", "cls", "text") or el("div", {class, i18n, ...attrs}, ...children). */
-export function el(tag, opts, ...children) {
-  const node = document.createElement(tag);
-  if (typeof opts === "string") node.className = opts;
-  else if (opts) {
-    for (const [k, v] of Object.entries(opts)) {
-      if (v == null || v === false) continue;
-      if (k === "class") node.className = v;
-      else if (k === "text") node.textContent = v;
-      else if (k === "i18n") { node.dataset.i18n = v; node.textContent = t(v); }
-      else if (k === "dataset") Object.assign(node.dataset, v);
-      else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
-      else node.setAttribute(k, v === true ? "" : v);
-    }
-  }
-  for (const child of children) {
-    if (child == null || child === false) continue;
-    node.append(typeof child === "string" ? document.createTextNode(child) : child);
-  }
-  return node;
-}
-
-export function button(textKey, cls, onclick) {
-  return el("button", { type: "button", class: cls, i18n: textKey, onclick });
-}
-
-/** Server times are ISO 8601; a naive one is UTC (SQLite drops the zone). */
-export function parseTime(iso) {
-  if (!iso) return null;
-  const hasZone = /[zZ]|[+-]\d\d:?\d\d$/.test(iso);
-  const when = new Date(hasZone ? iso : iso + "Z");
-  return Number.isNaN(when.getTime()) ? null : when;
-}
+export { toast } from "/ui/dom.js";
+export const { el } = makeDom(t);
 
 export function formatTime(iso) {
   const when = parseTime(iso);
@@ -89,15 +60,4 @@ export function replyWindowText(w) {
 export function announce(text) {
   const region = document.getElementById("announcer");
   if (region) region.textContent = text;
-}
-
-let toastTimer = 0;
-export function toast(text, kind = "info") {
-  const node = document.getElementById("toast");
-  if (!node) return;
-  node.textContent = text;
-  node.className = `toast toast-${kind}`;
-  node.hidden = false;
-  clearTimeout(toastTimer);
-  toastTimer = setTimeout(() => { node.hidden = true; }, kind === "error" ? 8000 : 4000);
 }

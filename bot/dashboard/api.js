@@ -1,8 +1,6 @@
 /* The few calls the dashboard makes: sign-in (the console's), who am I, and the report. */
 import { t } from "/dashboard/i18n.js";
-import { ApiError, call, configure, session, setCsrf } from "/ui/http.js";
-
-export { ApiError, setCsrf };
+import { call, configure, session } from "/ui/http.js";
 
 configure({ network: () => t("network") });
 

@@ -1,71 +1,32 @@
 /* The analytics dashboard: sign-in (the console's accounts; editors and admins only), the filter
  * (dates, channel, time zone — kept in the URL so a reload or a shared link shows the same report),
  * loading the report and handing it to the view. */
-import { ApiError, api, setCsrf } from "/dashboard/api.js";
+import { api } from "/dashboard/api.js";
 import { addDays, el, isoDate } from "/dashboard/dom.js";
 import { applyStrings, label, onLanguage, t, toggleLang } from "/dashboard/i18n.js";
 import { ReportView } from "/dashboard/report_view.js";
 import { updateCsvLinks } from "/dashboard/tables.js";
+import { startSignIn } from "/ui/login.js";
 
 const ALLOWED = ["editor", "admin"];
 const $ = (id) => document.getElementById(id);
 const view = new ReportView();
 let knownChannels = [];
 
-function showLogin(message = "") {
-  $("app-view").hidden = true;
-  $("login-view").hidden = false;
-  $("login-error").textContent = message;
-  $("login-error").hidden = !message;
-  $("login-username").focus();
-}
-
-function showApp(user) {
-  $("login-view").hidden = true;
-  $("app-view").hidden = false;
+/** After the sign-in (or with a session still valid): the filter from the URL and its report. */
+function enter({ user }) {
   $("user-name").textContent = user.display_name || user.username;
   readFilterFromUrl();
   load();
 }
 
-async function start() {
+function start() {
   applyStrings();
   for (const node of document.querySelectorAll(".lang-toggle")) node.addEventListener("click", toggleLang);
   onLanguage(() => { fillChannels(); fillZones(); view.redraw(); updateCsvLinks(currentParams()); });
-  $("login-form").addEventListener("submit", signIn);
   $("filter-form").addEventListener("submit", (event) => { event.preventDefault(); load(); });
-  $("logout").addEventListener("click", signOut);
   fillZones();
-  try {
-    const { user, csrf_token: token } = await api.me();
-    setCsrf(token);
-    if (ALLOWED.includes(user.role)) showApp(user); else showLogin(t("no_access"));
-  } catch (e) {
-    showLogin(e.status === 401 || !(e instanceof ApiError) ? "" : e.describe());
-  }
-}
-
-async function signIn(event) {
-  event.preventDefault();
-  const submit = $("login-form").querySelector("[type=submit]");
-  submit.disabled = true;
-  submit.textContent = t("logging_in");
-  try {
-    const { user, csrf_token: token } = await api.login($("login-username").value.trim(), $("login-password").value);
-    setCsrf(token);
-    $("login-password").value = "";
-    if (ALLOWED.includes(user.role)) showApp(user); else showLogin(t("no_access"));
-  } catch (e) {
-    showLogin(e.status === 401 ? t("bad_login") : e.describe());
-  } finally {
-    submit.disabled = false;
-    submit.textContent = t("login");
-  }
-}
-
-async function signOut() {
-  try { await api.logout(); } catch (e) { /* signed out either way */ }
-  showLogin();
+  startSignIn({ t, roles: ALLOWED, enter });
 }
 
 /** The API's query: `to` is exclusive, the picker's "through" date is included. */
@@ -130,7 +91,7 @@ async function load() {
     $("report-status").textContent = "";
     report.dataset.state = "ready";
   } catch (e) {
-    if (e.status === 401) { showLogin(t("session_expired")); return; }
+    if (e.status === 401) return; // the sign-in form shows (startSignIn)
     $("report-status").textContent = "";
     $("filter-error").textContent = e.status === 403 ? t("no_access") : e.describe();
     $("filter-error").hidden = false;

@@ -1,46 +1,15 @@
-/* DOM and number helpers. Data only ever goes in through textContent (question texts are
+/* The dashboard's DOM and number helpers: the shared ones (/ui/dom.js) with the dashboard's words,
+ * SVG tooltips and number formats. Data only ever goes in through textContent (question texts are
  * customers' own words), never as HTML. */
 import { locale, t } from "/dashboard/i18n.js";
+import { makeDom } from "/ui/dom.js";
 
-const SVG_NS = "http://www.w3.org/2000/svg";
-
-/** el("div", "cls", "text") or el("div", {class, text, i18n, ...attrs}, ...children). */
-export function el(tag, opts, ...children) {
-  return build(document.createElement(tag), opts, children);
-}
-
-/** The same for SVG elements: svg("rect", {x: 1, y: 2}). */
-export function svg(tag, opts, ...children) {
-  return build(document.createElementNS(SVG_NS, tag), opts, children);
-}
-
-function build(node, opts, children) {
-  if (typeof opts === "string") node.setAttribute("class", opts);
-  else if (opts) {
-    for (const [k, v] of Object.entries(opts)) {
-      if (v == null || v === false) continue;
-      if (k === "text") node.textContent = v;
-      else if (k === "i18n") { node.dataset.i18n = v; node.textContent = t(v); }
-      else if (k === "dataset") Object.assign(node.dataset, v);
-      else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
-      else node.setAttribute(k, v === true ? "" : String(v));
-    }
-  }
-  for (const child of children) {
-    if (child == null || child === false) continue;
-    node.append(typeof child === "string" ? document.createTextNode(child) : child);
-  }
-  return node;
-}
+export { clear } from "/ui/dom.js";
+export const { el, svg } = makeDom(t);
 
 /** A hover tooltip inside SVG: <title> read as text by browsers and screen readers. */
 export function tip(text) {
   return svg("title", { text });
-}
-
-export function clear(node) {
-  while (node.firstChild) node.firstChild.remove();
-  return node;
 }
 
 export function num(value) {

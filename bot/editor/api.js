@@ -2,9 +2,7 @@
  * the CSRF token handed out at login or /api/agent/me. Errors keep the server's per-row problems.
  */
 import { t } from "/editor/i18n.js";
-import { ApiError, call, configure, session, setCsrf, whenUnauthorized } from "/ui/http.js";
-
-export { ApiError, setCsrf, whenUnauthorized };
+import { call, configure, session } from "/ui/http.js";
 
 configure({
   network: () => t("network"),

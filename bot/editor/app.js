@@ -1,7 +1,7 @@
 /* The knowledge editor: sign-in, the header (drafts, publish, whether the bot already answers
  * from the published version) and the pages, one per hash route (#/entries/<id>, #/misses, ...).
  */
-import { api, setCsrf, whenUnauthorized } from "/editor/api.js";
+import { api } from "/editor/api.js";
 import { AuditLog } from "/editor/audit.js";
 import { toast } from "/editor/dom.js";
 import { EntriesPage } from "/editor/entries.js";
@@ -10,6 +10,7 @@ import { KbCheckPage } from "/editor/kb_check.js";
 import { MissesPage } from "/editor/misses.js";
 import { TransferPage } from "/editor/transfer.js";
 import { TryPage } from "/editor/try.js";
+import { startSignIn } from "/ui/login.js";
 
 const $ = (id) => document.getElementById(id);
 const EDITOR_ROLES = ["editor", "admin"];
@@ -77,48 +78,17 @@ async function publish() {
   }
 }
 
-function showLogin(message) {
-  clearTimeout(pollTimer);
-  $("app-view").hidden = true;
-  $("login-view").hidden = false;
-  const err = $("login-error");
-  err.hidden = !message;
-  err.textContent = message || "";
-  $("login-username").focus();
-}
-
-function showApp(user) {
-  $("login-view").hidden = true;
-  $("app-view").hidden = false;
+/** After the sign-in (or with a session still valid): the routed page and the status poll. */
+function enter({ user }) {
   $("user-name").textContent = user.display_name || user.username;
   route();
   refreshStatus();
 }
 
-function accept(body) {
-  if (!EDITOR_ROLES.includes(body.user.role)) { showLogin(t("no_access")); return; }
-  setCsrf(body.csrf_token);
-  showApp(body.user);
-}
-
-$("login-form").addEventListener("submit", async (event) => {
-  event.preventDefault();
-  try {
-    accept(await api.login($("login-username").value.trim(), $("login-password").value));
-    $("login-password").value = "";
-  } catch (e) {
-    showLogin(e.status === 401 ? t("bad_login") : e.describe());
-  }
-});
-$("logout").addEventListener("click", async () => {
-  try { await api.logout(); } catch (e) { /* signed out anyway */ }
-  showLogin("");
-});
 $("publish-button").addEventListener("click", publish);
 for (const node of document.querySelectorAll(".lang-toggle")) node.addEventListener("click", toggleLang);
 onLanguage(() => renderStatus());
 window.addEventListener("hashchange", () => { if (!$("app-view").hidden) route(); });
-whenUnauthorized(() => showLogin(t("session_expired")));
 
 applyStrings();
-api.me().then(accept).catch(() => showLogin(""));
+startSignIn({ t, roles: EDITOR_ROLES, enter, leave: () => clearTimeout(pollTimer) });

@@ -6,7 +6,7 @@ import { createI18n } from "/ui/i18n.js"; // switching, t(), applyStrings: share
 
 const STRINGS = {
   zh: {
-    app_title: "kefu 知识库编辑", login_title: "知识库编辑登录", username: "用户名", password: "密码", login: "登录",
+    app_title: "kefu 知识库编辑", login_title: "知识库编辑登录", username: "用户名", password: "密码", login: "登录", logging_in: "正在登录…",
     bad_login: "用户名或密码错误", no_access: "此账号没有知识库编辑权限（需要编辑或管理员角色）", logout: "退出登录",
     lang_button: "EN", lang_label: "Switch to English", views: "页面",
     view_entries: "知识条目", view_misses: "未解答问题", view_try: "试一试", view_check: "知识库检查",
@@ -64,7 +64,7 @@ const STRINGS = {
     mine_done: "您的修改都已在表单中，保存即可。", use_mine: "用我的",
   },
   en: {
-    app_title: "kefu knowledge editor", login_title: "Editor sign-in", username: "Username", password: "Password", login: "Sign in",
+    app_title: "kefu knowledge editor", login_title: "Editor sign-in", username: "Username", password: "Password", login: "Sign in", logging_in: "Signing in…",
     bad_login: "Wrong username or password", no_access: "This account may not edit the knowledge base (editor or admin role needed)", logout: "Sign out",
     lang_button: "中文", lang_label: "切换到中文", views: "Pages",
     view_entries: "Entries", view_misses: "Learn from misses", view_try: "Try it", view_check: "KB check",

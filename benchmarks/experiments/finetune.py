@@ -10,7 +10,6 @@ Writes /tmp/kefu_research/ft/<dataset>_<tag>/ (a sentence-transformers folder) a
 embeddings of faq / test / dev texts under tag ft_<dataset>_<tag>.
 """
 import argparse
-import os
 import time
 
 import numpy as np

@@ -27,6 +27,9 @@ def main(faq_path: str, dev_path: str) -> None:
     qt, qe = load_queries(dev_path)
     qt, qe = [t for t, e in zip(qt, qe) if e is not None], [e for e in qe if e is not None]  # in scope only
     q = embed(qt)
+    if os.environ.get("KEFU_LAB_CONCAT") == "1":  # the tuned model's vector beside the base model's
+        emb = np.hstack([emb, embed(texts, "default")]) / np.sqrt(2)
+        q = np.hstack([q, embed(qt, "default")]) / np.sqrt(2)
     grid = os.environ.get("KEFU_LAB_GRID", "2,4,8;0.3,1;0,1,2,4").split(";")  # w_emb; C; alpha
     for w_emb, c, alpha in itertools.product(*[[float(v) for v in g.split(",")] for g in grid]):
         head = IntentHead.fit(texts, labels, emb, HeadConfig(w_emb=w_emb, C_dense=c, alpha=alpha), calibrate=False)

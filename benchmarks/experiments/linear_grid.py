@@ -7,7 +7,6 @@ Test queries are never read by this script.
     .venv/bin/python benchmarks/experiments/linear_grid.py --data /work/shared/datasets --dataset clinc150
 """
 import argparse
-import itertools
 import time
 
 import numpy as np

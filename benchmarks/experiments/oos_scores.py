@@ -25,6 +25,7 @@ def main() -> None:
     n = len(head.entry_ids)
     cent = np.stack([emb[col == c].mean(0) for c in range(n)])
     cent /= np.linalg.norm(cent, axis=1, keepdims=True)
+    mu, sd = _entry_spread(emb, col, n)
 
     def parts(path):
         qt, qe = load_queries(path)
@@ -39,6 +40,14 @@ def main() -> None:
             topk = np.array([np.sort(sims[i, col == top[i]])[-k:].mean() for i in r])
             scores[f"mean top-{k} cos"] = topk
         scores["p"] = prob[r, top]
+        scores["cos - entry mean"] = knn[r, top] - mu[top]
+        for lam in (0.25, 0.5, 0.75):
+            scores[f"cos - {lam} mean"] = knn[r, top] - lam * mu[top]
+            scores[f"p + 16(cos-{lam}mu)"] = prob[r, top] + 16 * (knn[r, top] - lam * mu[top])
+        scores["cos z"] = (knn[r, top] - mu[top]) / sd[top]
+        second = np.sort(knn, 1)[:, -2]
+        scores["cos margin"] = knn[r, top] - second
+        scores["cos + margin"] = knn[r, top] + 0.5 * (knn[r, top] - second)
         scores["product conf"] = prob[r, top] * np.minimum(1, head.in_scope_pvalue(prob[r, top] + 16 * knn[r, top]) / 0.1)
         exp = np.array([head.column[e] if e is not None else -1 for e in qe])
         return scores, top, exp
@@ -51,6 +60,18 @@ def main() -> None:
         cut = tout[int(0.9 * len(tout))]
         print(f"{name:16} dev {_fmt(sd[name] >= best, dtop, dexp)}  test {_fmt(st[name] >= best, ttop, texp)}"
               f"  | oracle at test 90 %: {_fmt(st[name] >= cut, ttop, texp)}", flush=True)
+
+
+def _entry_spread(emb, col, n):
+    """Per entry: mean and sd of its phrasings' nearest other phrasing of the same entry."""
+    mu, sd = np.zeros(n, np.float32), np.ones(n, np.float32)
+    for c in range(n):
+        x = emb[col == c]
+        s = x @ x.T
+        np.fill_diagonal(s, -1)
+        nn = s.max(1)
+        mu[c], sd[c] = nn.mean(), max(nn.std(), 1e-3)
+    return mu, sd
 
 
 def _embed(texts: list[str]) -> np.ndarray:

@@ -165,8 +165,6 @@ if (~ins).any():
         pick92 = max((k for k in res if k.startswith("oos92_")), key=lambda k: res[k]["dev"][0])
         res["oos92_chosen_on_dev"] = pick92
 if args.latency:
-    import faiss  # noqa: F401  (the product would use a faiss index; here plain numpy)
-
     st = get_model(path)
     lat = []
     for q in test[0][:300]:

@@ -204,11 +204,13 @@ class FaqStore:
         async with self._engine.begin() as conn:
             removed: list[str] = []
             if mode == "replace":
-                incoming = {entry.id for entry in entries}
-                existing = (await conn.scalars(select(EntryRow.id).distinct())).all()
-                removed = sorted(set(existing) - incoming)
-                await conn.execute(delete(EntryRow).where(EntryRow.status == "draft"))  # _claim's lock order
-                await conn.execute(delete(EntryRow))
+                # What is removed is what the deletes took: a read before them misses an entry
+                # created in between (on SQLite it even runs outside this transaction), which would
+                # then vanish without a history row, and a stale copy of it could bring it back.
+                taken = (await conn.scalars(delete(EntryRow).where(EntryRow.status == "draft")  # _claim's lock order
+                                            .returning(EntryRow.id))).all()
+                taken += (await conn.scalars(delete(EntryRow).returning(EntryRow.id))).all()
+                removed = sorted(set(taken) - {entry.id for entry in entries})
             else:
                 for status in ("draft", "published"):
                     ids = [entry.id for entry in entries if entry.status == status]

@@ -28,7 +28,7 @@ T = TypeVar("T")
 
 class Database:
     def __init__(self, url: str, echo: bool = False, schema: str | None = None) -> None:
-        self.url = url
+        self.url, self.schema = url, schema  # what another process needs to open the same database
         self.is_sqlite = url.startswith("sqlite")
         if self.is_sqlite and ":///" in url:
             path = url.split(":///", 1)[1]

@@ -1,4 +1,5 @@
-"""Routes that serve one of the web UIs (console, editor, dashboard): its page and its files."""
+"""Routes that serve the web UIs (console, editor, dashboard): each UI's page and its own files
+under /<ui>/, and under /ui/ the files all three share (bot/webui/)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -20,5 +21,8 @@ SHARED_UI = Path(__file__).resolve().parent / "webui"
 
 
 def shared_ui_routes() -> list[web.AbstractRouteDef]:
-    """`/ui/<file>`: modules every web UI imports (the HTTP client with CSRF and sign-in)."""
+    """`/ui/<file>`: what every web UI shares. Modules: http.js (the HTTP client with CSRF),
+    i18n.js (language switching), dom.js (DOM helpers and the toast), login.js (sign-in); and
+    base.css (palette, controls, sign-in card, top bar, toast), which each page links before its
+    own stylesheet."""
     return [web.static("/ui", SHARED_UI, show_index=False)]

@@ -3,11 +3,10 @@
 `POST /webhooks/rest/webhook` `{"sender", "message", "metadata"?}` answers a JSON array of
 `{"recipient_id", "text", "buttons"?: [{"title", "payload"}]}` (keys with no value are left out).
 REST is request/response only: messages that arrive between requests (an agent's reply) are
-kept and returned with the customer's next request.
+kept and returned with the customer's next request, by whichever worker process receives it
+(`PendingStore`: Redis when a shared store is configured, else this process's memory).
 """
 from __future__ import annotations
-
-from collections import defaultdict, deque
 
 from aiohttp import web
 
@@ -15,8 +14,12 @@ from bot.errors import InvalidMessage
 from bot.messages import InboundMessage, OutboundMessage
 from connectors.channel import Channel
 from connectors.http_errors import json_error, read_json_object
+from connectors.pending_store import open_pending_store
 
 _PENDING_LIMIT = 100
+# A REST client that has not come back within a week is not polling any more; without an expiry
+# the replies of customers who never return would stay in Redis for good.
+_PENDING_TTL_SECONDS = 7 * 24 * 3600
 
 
 class RasaRestChannel(Channel):
@@ -24,7 +27,10 @@ class RasaRestChannel(Channel):
 
     def __init__(self, context) -> None:
         super().__init__(context)
-        self._pending: dict[str, deque[OutboundMessage]] = defaultdict(lambda: deque(maxlen=_PENDING_LIMIT))
+        settings = context.settings
+        self.pending = open_pending_store(
+            settings.shared_store_url, f"{settings.cluster.redis_prefix}:rest:pending:", _PENDING_LIMIT, _PENDING_TTL_SECONDS
+        )
 
     def routes(self) -> list[web.AbstractRouteDef]:
         return [
@@ -32,6 +38,9 @@ class RasaRestChannel(Channel):
             web.get("/webhooks/rest", self._health),
             web.post("/webhooks/rest/webhook", self._webhook),
         ]
+
+    async def stop(self) -> None:
+        await self.pending.close()
 
     async def _health(self, _request: web.Request) -> web.Response:
         return web.json_response({"status": "ok"})
@@ -54,11 +63,11 @@ class RasaRestChannel(Channel):
             replies = await self.context.deliver(inbound)
         except InvalidMessage as exc:
             return json_error(400, exc.code, exc.message)
-        pending = self._pending.pop(str(sender), ())
+        pending = await self.pending.take(str(sender))
         return web.json_response([_rasa_message(m) for m in (*pending, *replies)])
 
     async def send(self, message: OutboundMessage) -> None:
-        self._pending[message.user_id].append(message)
+        await self.pending.append(message)
 
 
 def _rasa_message(message: OutboundMessage) -> dict:

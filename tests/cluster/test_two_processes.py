@@ -2,28 +2,10 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
 
-import pytest
-
-from bot.app import SERVICES, create_app
-from tests.bot.dialogue_harness import FIXTURES
-from tests.conftest import make_settings
+from bot.app import SERVICES
 from tests.waiting import next_frame
 from tests.handoff.conftest import PASSWORD, Agent
-
-
-@pytest.fixture
-async def two_servers(aiohttp_client, tmp_path):
-    env = {
-        "KEFU_KNOWLEDGE__DEMO_KB": str(FIXTURES / "shop_faq.json"),
-        "KEFU_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'shared.db'}",
-        "KEFU_CLUSTER__REDIS_URL": "redis://127.0.0.1:6379/0",
-        "KEFU_CLUSTER__REDIS_PREFIX": f"test-{uuid.uuid4().hex[:8]}",  # isolated from other runs
-    }
-    first = await aiohttp_client(create_app(make_settings(tmp_path / "a", **env)))
-    second = await aiohttp_client(create_app(make_settings(tmp_path / "b", **env)))
-    return first, second
 
 
 async def test_agent_on_one_process_reaches_a_widget_on_the_other(two_servers, aiohttp_client):

@@ -12,21 +12,14 @@ from connectors.dedupe_store import MemoryDedupeStore, RedisDedupeStore
 from connectors.wechat_token import WeChatToken
 from tests.connectors.wechat.conftest import WeChatSim, payload, stored, wechat_settings
 from tests.connectors.wechat.fake_wechat_server import APP_ID, APP_SECRET
-
-REDIS_URL = "redis://127.0.0.1:6379/0"
+from tests.redis_keys import REDIS_URL, two_workers
 
 
 @pytest.fixture
 async def redis_stores():
     """Two connections with one private prefix: two workers sharing one Redis."""
-    prefix = f"kefu-test-{secrets.token_hex(6)}:"
-    first, second = RedisDedupeStore(REDIS_URL, prefix), RedisDedupeStore(REDIS_URL, prefix)
-    yield first, second
-    keys = [k async for k in first._redis.scan_iter(f"{prefix}*")]
-    if keys:
-        await first._redis.delete(*keys)
-    await first.close()
-    await second.close()
+    async with two_workers(lambda prefix: RedisDedupeStore(REDIS_URL, prefix)) as stores:
+        yield stores
 
 
 @pytest.fixture(params=["memory", "redis"])

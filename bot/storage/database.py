@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from bot.storage.sqlite_turns import SqliteTurns
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+_MIGRATION_LOCK = 0x6B656675  # "kefu": the PostgreSQL advisory lock key that serialises migrations
 T = TypeVar("T")
 
 
@@ -60,7 +61,9 @@ class Database:
         return await self._turns.run(fn)
 
     async def migrate(self) -> None:
-        """Bring the schema to the newest revision (idempotent; safe at every start)."""
+        """Bring the schema to the newest revision (idempotent; safe at every start, also when
+        several processes start on a new database at once: one migrates, the others wait for its
+        commit and then find the schema at the newest revision)."""
         async with self.engine.begin() as conn:
             await conn.run_sync(_upgrade)
 
@@ -79,15 +82,22 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
 
 def _upgrade(connection: Connection) -> None:
+    # One migration at a time across processes, with the lock taken before Alembic reads the
+    # current revision: else two processes on a new database both create the tables and one fails.
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN IMMEDIATE")  # the write lock, held to the commit
+    elif connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK})")
     command.upgrade(alembic_config(connection), "head")
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
+    # first: switching a new file to WAL needs a lock another process may hold
+    cursor.execute("PRAGMA busy_timeout=10000")
     # WAL: committed data survives a killed process; readers don't block the writer.
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
 

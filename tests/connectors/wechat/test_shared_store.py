@@ -12,7 +12,7 @@ from connectors.dedupe_store import MemoryDedupeStore, RedisDedupeStore
 from connectors.wechat_token import WeChatToken
 from tests.connectors.wechat.conftest import WeChatSim, payload, stored, wechat_settings
 from tests.connectors.wechat.fake_wechat_server import APP_ID, APP_SECRET
-from tests.redis_keys import REDIS_URL, two_workers
+from tests.redis_keys import REDIS_URL, drop_keys, two_workers
 
 
 @pytest.fixture
@@ -88,4 +88,22 @@ async def test_a_retry_storm_across_two_workers_is_answered_once(aiohttp_client,
     cleanup = RedisDedupeStore(REDIS_URL)
     keys = [k async for k in cleanup._redis.scan_iter(f"kefu:wechat:*{openid}*")]
     await cleanup._redis.delete(*keys)
+    await cleanup.close()
+
+
+async def test_two_deployments_on_one_redis_keep_their_dedupe_apart(aiohttp_client, tmp_path, fake_wechat, action_server) -> None:
+    # cluster.redis_prefix separates deployments: a message id seen by one is new to the other
+    prefixes = [f"kefu-test-{secrets.token_hex(6)}" for _ in range(2)]
+    apps = []
+    for prefix in prefixes:
+        env = {"KEFU_CHANNELS__SHARED_STORE_URL": REDIS_URL, "KEFU_CHANNELS__WECHAT__ENCRYPTION": "plain",
+               "KEFU_CLUSTER__REDIS_PREFIX": prefix}
+        apps.append(await aiohttp_client(create_app(wechat_settings(tmp_path / prefix, fake_wechat, action_server.url, **env))))
+    xml = payload("text.xml", MsgId=str(secrets.randbits(60)), FromUserName=f"o{secrets.token_hex(13)}")
+    texts = [await (await WeChatSim(app).post_plain(xml)).text() for app in apps]
+    assert "success" not in texts  # each deployment answered the message itself
+    cleanup = RedisDedupeStore(REDIS_URL)
+    for prefix in prefixes:
+        assert [k async for k in cleanup._redis.scan_iter(f"{prefix}:wechat:*")]
+        await drop_keys(cleanup._redis, f"{prefix}:*")
     await cleanup.close()

@@ -4,11 +4,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import multiprocessing
+import os
+import shutil
 import signal
 import sys
+from multiprocessing.connection import wait
+from pathlib import Path
 
 from aiohttp import web
+from prometheus_client.multiprocess import mark_process_dead
 
+from bot.metrics import MULTIPROC_DIR_VARIABLE
 from bot.settings import Settings
 
 
@@ -45,6 +51,9 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
         _serve(settings, host, port, reuse_port=False)
         return 0
     asyncio.run(_prepare(settings))  # migrate, load the demo KB and build the index once, not N times
+    metrics_dir = _fresh_metrics_dir(settings.server.data_dir)
+    # Inherited by the spawned workers, which import prometheus_client only after they start.
+    os.environ[MULTIPROC_DIR_VARIABLE] = str(metrics_dir)
     context = multiprocessing.get_context("spawn")  # no fork after threads (torch, the DB pool)
     children = [context.Process(target=_serve, args=(settings, host, port, True), daemon=False) for _ in range(workers)]
     for child in children:
@@ -57,9 +66,21 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
-    for child in children:
-        child.join()
+    # A worker that exits keeps its counts; prometheus_client drops only its live* gauges (kefu has none yet).
+    running = {child.sentinel: child for child in children}
+    while running:
+        for sentinel in wait(list(running)):
+            mark_process_dead(running.pop(sentinel).pid, str(metrics_dir))
     return 0 if all(c.exitcode in (0, -signal.SIGTERM) for c in children) else 1
+
+
+def _fresh_metrics_dir(data_dir: Path) -> Path:
+    """The workers' metric files; prometheus_client needs the folder emptied between runs, or
+    counters carry the old run's counts."""
+    folder = (data_dir / "prometheus").resolve()
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    return folder
 
 
 def _serve(settings: Settings, host: str, port: int, reuse_port: bool) -> None:

@@ -8,10 +8,19 @@
 - kefu_handoffs_total{reason}: handoffs to a person opened, by reason.
 - kefu_queue_length: conversations waiting for an agent, read from the database at each scrape,
   so every process reports the same figure.
-- process_*: this process's CPU, memory and open files.
+- process_*: this process's CPU, memory and open files (one process only, see below).
 
-The metrics live in a registry of their own per app (not prometheus_client's global one), so
-several apps in one process (tests) do not clash. Counters are per process: scrape each process.
+With one process (`kefu run`, the default) the metrics live in a registry of their own per app
+(not prometheus_client's global one), so several apps in one process (tests) do not clash.
+
+`kefu run --workers N` (N > 1) serves N processes on one port, and a scrape lands on any of them.
+It sets PROMETHEUS_MULTIPROC_DIR (`<server.data_dir>/prometheus`, emptied at each start) before
+it spawns the workers: prometheus_client then keeps every value in a file per process, and
+`/metrics` serves all of them merged by `MultiProcessCollector`, whichever worker answers.
+Counters and histograms are summed over the workers, including those that have exited. The queue
+gauge is `mostrecent`: the worker that answers reads the database just before, so its figure is
+the newest. process_* is not served then (prometheus_client cannot merge it); watch the
+processes with the host's tools or node_exporter.
 
 Access: like most exporters, `/metrics` has no login; it is meant for a scraper on the internal
 network. It is served on the app's own host and port (server.host, 127.0.0.1 by default) and can
@@ -20,27 +29,33 @@ in front does not block the path.
 """
 from __future__ import annotations
 
+import os
 from typing import Any, Sequence
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, ProcessCollector
 from prometheus_client.exposition import generate_latest
+from prometheus_client.multiprocess import MultiProcessCollector
 from sqlalchemy import func, select
 
 from bot.app_keys import SERVICES
 from bot.storage.database import Database
 from bot.storage.tables import handoffs
 
+# Set by `kefu run` for several workers; prometheus_client reads the same variable.
+MULTIPROC_DIR_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 DECISIONS = ("answer", "clarify", "no_answer")
 # Seconds; the bot answers in milliseconds, an action server or a slow database in seconds.
 LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 
-__all__ = ["METRICS", "Metrics", "setup_metrics"]
+__all__ = ["METRICS", "MULTIPROC_DIR_VARIABLE", "Metrics", "setup_metrics"]
 
 
 class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
+        # The variable also switches prometheus_client's values to files when it is imported.
+        self.multiprocess_dir = os.environ.get(MULTIPROC_DIR_VARIABLE)
         self.messages = Counter(
             "kefu_messages", "Customer messages handled, by channel and the bot's decision.",
             ["channel", "decision"], registry=self.registry,
@@ -51,9 +66,11 @@ class Metrics:
         )
         self.handoffs = Counter("kefu_handoffs", "Handoffs to a person opened, by reason.", ["reason"], registry=self.registry)
         self.queue_length = Gauge(
-            "kefu_queue_length", "Conversations waiting in the queue for an agent.", registry=self.registry
+            "kefu_queue_length", "Conversations waiting in the queue for an agent.", registry=self.registry,
+            multiprocess_mode="mostrecent",
         )
-        ProcessCollector(registry=self.registry)
+        if not self.multiprocess_dir:
+            ProcessCollector(registry=self.registry)
 
     # -- observers the engine and the desk call ------------------------------------------------
     def observe_message(self, channel: str, decision: str, seconds: float) -> None:
@@ -75,7 +92,11 @@ class Metrics:
             self.queue_length.set((await conn.execute(query)).scalar_one())
 
     def render(self) -> bytes:
-        return generate_latest(self.registry)
+        if not self.multiprocess_dir:
+            return generate_latest(self.registry)
+        merged = CollectorRegistry()  # read afresh at each scrape: the files of every worker
+        MultiProcessCollector(merged, path=self.multiprocess_dir)
+        return generate_latest(merged)
 
 
 def decision_of(replies: Sequence[Any] | None) -> str:

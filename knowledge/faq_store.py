@@ -6,20 +6,22 @@ The live content changes only in `publish`, `delete` and `replace_all`, and each
 
 Two editors of one entry never silently overwrite each other: an edit may name the revision it was
 based on (`base_revision`, the number of the entry's latest history row when it was read), and the
-store checks it and writes in one transaction, after locking the entry's rows (`_claim`). A stale
-edit raises `EditRefused` and writes nothing.
+store checks it and writes in one transaction, after locking the entry's rows (`EditGuard`). A
+stale edit raises `EditRefused` and writes nothing. The history, version and audit rows each change
+leaves are written by `FaqHistoryWriter` in the same transaction.
 """
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any, Awaitable, Callable, Iterable, Literal, Sequence, TypeVar
+from typing import Any, Literal, Sequence
 
-from sqlalchemy import and_, delete, func, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import and_, delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from knowledge.faq_history import (AuditEvent, EditRefused, EntryChange, EntryRevision, EntryState, EntryWrite,
-                                   RefusalReason, entry_of_row, entry_of_snapshot, entry_values, snapshot, utc)
+from knowledge.edit_guard import EditGuard
+from knowledge.faq_history import (AuditEvent, EditRefused, EntryRevision, EntryState, EntryWrite, entry_of_row,
+                                   entry_of_snapshot, entry_values, utc)
+from knowledge.faq_history_writer import FaqHistoryWriter, chunks
 from knowledge.formats.errors import ProblemList
 from knowledge.formats.validation import check_entries, entry_problems
 from knowledge.tables import AuditRow, EntryHistoryRow, EntryRow, KbStateRow
@@ -27,19 +29,11 @@ from knowledge.types import FaqEntry
 
 __all__ = ["FaqStore", "EntryRevision", "EntryState", "EntryWrite", "EditRefused", "AuditEvent"]
 
-_CHUNK = 500  # ids per IN (...) list, well under SQLite's and asyncpg's bind-parameter limits
-_CLAIM_TRIES = 5
-T = TypeVar("T")
-
-
-def _chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
-    for start in range(0, len(items), _CHUNK):
-        yield items[start:start + _CHUNK]
-
 
 class FaqStore:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
+        self._guard = EditGuard(engine)
 
     # -- reading ---------------------------------------------------------------------------------
 
@@ -63,7 +57,7 @@ class FaqStore:
         between the two reads can only make it older than the content (a needless 409 later),
         never newer (which would let the next edit overwrite that change unseen)."""
         async with self._engine.connect() as conn:
-            revision = await self._latest_revision(conn, entry_id)
+            revision = await EditGuard.latest_revision(conn, entry_id)
             rows = {row.status: entry_of_row(row)
                     for row in await conn.execute(select(EntryRow).where(EntryRow.id == entry_id))}
         return EntryState(entry_id, rows.get("draft"), rows.get("published"), revision)
@@ -115,17 +109,18 @@ class FaqStore:
 
         async def write(conn: AsyncConnection, statuses: set[str]) -> EntryWrite:
             if expect == "new" and statuses:
-                raise await self._refusal(conn, "exists", entry.id, base_revision)
+                raise await self._guard.refusal(conn, "exists", entry.id, base_revision)
             if expect == "existing" and not statuses:
-                raise await self._refusal(conn, "missing", entry.id, base_revision)
+                raise await self._guard.refusal(conn, "missing", entry.id, base_revision)
             if "draft" in statuses:  # only the draft we hold: one saved since is not ours to delete
                 await conn.execute(delete(EntryRow).where(EntryRow.id == entry.id, EntryRow.status == "draft"))
             await conn.execute(insert(EntryRow).values(values))
-            revisions = await self._record(conn, [saved.id], operation, "draft", [saved], now, by)
-            await self._audit(conn, now, by, operation, entry.id, {"created": not statuses, **(detail or {})})
+            history = FaqHistoryWriter(conn, now, by)
+            revisions = await history.record([saved.id], operation, "draft", [saved])
+            await history.audit(operation, entry.id, {"created": not statuses, **(detail or {})})
             return EntryWrite(saved, revisions[entry.id])
 
-        return await self._edit(entry.id, base_revision, write, "exists" if expect == "new" else "stale")
+        return await self._guard.edit(entry.id, base_revision, write, "exists" if expect == "new" else "stale")
 
     async def discard_draft(self, entry_id: str, by: str, *, base_revision: int | None = None) -> EntryWrite:
         """Throw away the draft of an entry: it is back to its live version, or gone if it never went
@@ -134,16 +129,17 @@ class FaqStore:
 
         async def discard(conn: AsyncConnection, statuses: set[str]) -> EntryWrite:
             if "draft" not in statuses:
-                raise await self._refusal(conn, "no_draft" if statuses else "missing", entry_id, base_revision)
+                raise await self._guard.refusal(conn, "no_draft" if statuses else "missing", entry_id, base_revision)
             await conn.execute(delete(EntryRow).where(EntryRow.id == entry_id, EntryRow.status == "draft"))
             row = (await conn.execute(select(EntryRow).where(EntryRow.id == entry_id,
                                                              EntryRow.status == "published"))).first()
             live = entry_of_row(row) if row is not None else None
-            revisions = await self._record(conn, [entry_id], "discard_draft", "draft", [live], now, by)
-            await self._audit(conn, now, by, "discard_draft", entry_id, {"removed": live is None})
+            history = FaqHistoryWriter(conn, now, by)
+            revisions = await history.record([entry_id], "discard_draft", "draft", [live])
+            await history.audit("discard_draft", entry_id, {"removed": live is None})
             return EntryWrite(live, revisions[entry_id])
 
-        return await self._edit(entry_id, base_revision, discard)
+        return await self._guard.edit(entry_id, base_revision, discard)
 
     async def delete(self, entry_id: str, by: str, *, base_revision: int | None = None) -> bool:
         """Remove an entry, draft and live at once; False if there was none; EditRefused ("stale")
@@ -154,37 +150,37 @@ class FaqStore:
             if not statuses:
                 return False
             await conn.execute(delete(EntryRow).where(EntryRow.id == entry_id, EntryRow.status.in_(sorted(statuses))))
-            await self._record(conn, [entry_id], "delete", "published" if "published" in statuses else "draft",
-                               [None], now, by)
+            history = FaqHistoryWriter(conn, now, by)
+            await history.record([entry_id], "delete", "published" if "published" in statuses else "draft", [None])
             detail: dict[str, Any] = {"statuses": sorted(statuses)}
             if "published" in statuses:
-                detail["version"] = await self._bump(conn, now, by)
-            await self._audit(conn, now, by, "delete", entry_id, detail)
+                detail["version"] = await history.bump()
+            await history.audit("delete", entry_id, detail)
             return True
 
-        return await self._edit(entry_id, base_revision, remove)
+        return await self._guard.edit(entry_id, base_revision, remove)
 
     async def publish(self, by: str) -> int:
         """Make every draft live and return the new version (it changes even with no drafts)."""
         now = datetime.now(timezone.utc)
         async with self._engine.begin() as conn:
+            history = FaqHistoryWriter(conn, now, by)
             # Take the drafts by deleting them: what goes live is exactly the rows removed. (Reading
             # them first and deleting by id would also delete a draft saved in between, unpublished.)
-            # Drafts before live rows: the order _claim locks them in.
+            # Drafts before live rows: the order EditGuard locks them in.
             taken = await conn.execute(delete(EntryRow).where(EntryRow.status == "draft")
                                        .returning(*EntryRow.__table__.columns))
             drafts = sorted((entry_of_row(row) for row in taken), key=lambda entry: entry.id)
             ids = [entry.id for entry in drafts]
-            for chunk in _chunks(ids):
+            for chunk in chunks(ids):
                 await conn.execute(delete(EntryRow).where(EntryRow.status == "published", EntryRow.id.in_(chunk)))
             if drafts:
                 # The author and time of the content stay those of the draft; the audit log has ours.
                 live = [entry_values(e, "published", e.updated_at or now, e.updated_by) for e in drafts]
                 await conn.execute(insert(EntryRow), live)
-                await self._record(conn, ids, "publish", "published",
-                                   [entry_of_row(_Values(values)) for values in live], now, by)
-            version = await self._bump(conn, now, by)
-            await self._audit(conn, now, by, "publish", None, {"version": version, "entries": ids})
+                await history.record(ids, "publish", "published", [entry_of_row(_Values(values)) for values in live])
+            version = await history.bump()
+            await history.audit("publish", None, {"version": version, "entries": ids})
         return version
 
     async def replace_all(self, entries: Sequence[FaqEntry], by: str,
@@ -202,144 +198,32 @@ class FaqStore:
         problems.raise_if_any()
         now = datetime.now(timezone.utc)
         async with self._engine.begin() as conn:
+            history = FaqHistoryWriter(conn, now, by)
             removed: list[str] = []
             if mode == "replace":
                 # What is removed is what the deletes took: a read before them misses an entry
                 # created in between (on SQLite it even runs outside this transaction), which would
                 # then vanish without a history row, and a stale copy of it could bring it back.
-                taken = (await conn.scalars(delete(EntryRow).where(EntryRow.status == "draft")  # _claim's lock order
+                taken = (await conn.scalars(delete(EntryRow).where(EntryRow.status == "draft")  # EditGuard's lock order
                                             .returning(EntryRow.id))).all()
                 taken += (await conn.scalars(delete(EntryRow).returning(EntryRow.id))).all()
                 removed = sorted(set(taken) - {entry.id for entry in entries})
             else:
                 for status in ("draft", "published"):
                     ids = [entry.id for entry in entries if entry.status == status]
-                    for chunk in _chunks(ids):
+                    for chunk in chunks(ids):
                         await conn.execute(delete(EntryRow).where(and_(EntryRow.status == status, EntryRow.id.in_(chunk))))
             if entries:
                 rows = [entry_values(entry, entry.status, now, by) for entry in entries]
                 await conn.execute(insert(EntryRow), rows)
-                await self._record(conn, [e.id for e in entries], "import", None,
-                                   [entry_of_row(_Values(values)) for values in rows], now, by)
+                await history.record([e.id for e in entries], "import", None,
+                                     [entry_of_row(_Values(values)) for values in rows])
             if removed:
-                await self._record(conn, removed, "delete", "published", [None] * len(removed), now, by)
-            version = await self._bump(conn, now, by)
-            await self._audit(conn, now, by, "import", None,
-                              {"mode": mode, "count": len(entries), "removed": removed, "version": version})
+                await history.record(removed, "delete", "published", [None] * len(removed))
+            version = await history.bump()
+            await history.audit("import", None,
+                                {"mode": mode, "count": len(entries), "removed": removed, "version": version})
         return version
-
-    # -- bookkeeping inside the caller's transaction -----------------------------------------------
-
-    async def _edit(self, entry_id: str, base_revision: int | None,
-                    work: Callable[[AsyncConnection, set[str]], Awaitable[T]], race: RefusalReason = "stale") -> T:
-        """`work(conn, statuses)` in one transaction that holds the entry's rows (`_claim`) and has
-        checked `base_revision`: the check and the write cannot be separated by another edit."""
-        try:
-            for _ in range(_CLAIM_TRIES):
-                try:
-                    async with self._engine.begin() as conn:
-                        statuses = await self._claim(conn, entry_id)
-                        await self._check_base(conn, entry_id, base_revision)
-                        return await work(conn, statuses)
-                except _RowsMoved:
-                    continue  # in a new transaction: locking more rows in this one could deadlock
-        except IntegrityError:
-            # Another edit wrote the same new row first: possible only where _claim found no row to
-            # lock (a new id). Nothing of ours was written.
-            raise await self._race_refusal(entry_id, base_revision, race) from None
-        raise await self._race_refusal(entry_id, base_revision, "stale")  # rewritten again and again meanwhile
-
-    async def _claim(self, conn: AsyncConnection, entry_id: str) -> set[str]:
-        """Lock an entry's rows until commit; which of them exist (draft, published).
-
-        A no-op UPDATE: on PostgreSQL it row-locks them, so a second edit of the entry waits here and
-        then reads what the first one wrote. On SQLite the driver opens the transaction at the first
-        write, so a SELECT first would read outside it; this takes the write lock before we read.
-        Draft before live row, the order publish takes them in, so the two cannot deadlock. A row
-        another edit committed while we waited is not locked by an UPDATE that began before it:
-        _RowsMoved, and _edit starts again. Where there is no row to lock (a new id), the primary
-        key and the history's unique (entry, revision) make the later of two writers fail instead.
-        """
-        held = set()
-        for status in ("draft", "published"):
-            result = await conn.execute(update(EntryRow).where(EntryRow.id == entry_id, EntryRow.status == status)
-                                        .values(updated_by=EntryRow.updated_by))
-            if result.rowcount:
-                held.add(status)
-        if set((await conn.scalars(select(EntryRow.status).where(EntryRow.id == entry_id))).all()) != held:
-            raise _RowsMoved()
-        return held
-
-    async def _check_base(self, conn: AsyncConnection, entry_id: str, base_revision: int | None) -> None:
-        """Refuse an edit based on `base_revision` if anything but a publish changed the entry since.
-        (Publishing makes a draft live unchanged: the editor's copy still shows the content.)"""
-        if base_revision is None:
-            return
-        latest = await self._latest_revision(conn, entry_id)
-        if base_revision > latest:
-            raise EditRefused("unknown_base", entry_id, base_revision, None, latest)
-        change = await self._latest_change(conn, entry_id, after=base_revision)
-        if change is not None:
-            raise EditRefused("stale", entry_id, base_revision, change, latest)
-
-    async def _refusal(self, conn: AsyncConnection, reason: RefusalReason, entry_id: str,
-                       base_revision: int | None) -> EditRefused:
-        return EditRefused(reason, entry_id, base_revision, await self._latest_change(conn, entry_id),
-                           await self._latest_revision(conn, entry_id))
-
-    async def _race_refusal(self, entry_id: str, base_revision: int | None, reason: RefusalReason) -> EditRefused:
-        async with self._engine.connect() as conn:
-            return await self._refusal(conn, reason, entry_id, base_revision)
-
-    @staticmethod
-    async def _latest_revision(conn: AsyncConnection, entry_id: str) -> int:
-        query = select(func.max(EntryHistoryRow.revision)).where(EntryHistoryRow.entry_id == entry_id)
-        return await conn.scalar(query) or 0
-
-    @staticmethod
-    async def _latest_change(conn: AsyncConnection, entry_id: str, after: int | None = None) -> EntryChange | None:
-        """The newest change of an entry; with `after`, the newest after that revision that was not a publish."""
-        h = EntryHistoryRow
-        query = (select(h.entry_id, h.revision, h.change, h.changed_at, h.changed_by)
-                 .where(h.entry_id == entry_id).order_by(h.revision.desc()).limit(1))
-        if after is not None:
-            query = query.where(h.revision > after, h.change != "publish")
-        row = (await conn.execute(query)).first()
-        return EntryChange(row.entry_id, row.revision, row.change, utc(row.changed_at), row.changed_by) if row else None
-
-    async def _record(self, conn: AsyncConnection, ids: list[str], change: str, status: str | None,
-                      entries: list[FaqEntry | None], at: datetime, by: str) -> dict[str, int]:
-        """One history row per changed entry, numbered after that entry's previous revisions; the
-        entries' new revisions."""
-        latest: dict[str, int] = {}
-        for chunk in _chunks(sorted(set(ids))):
-            query = (select(EntryHistoryRow.entry_id, func.max(EntryHistoryRow.revision))
-                     .where(EntryHistoryRow.entry_id.in_(chunk)).group_by(EntryHistoryRow.entry_id))
-            latest.update({entry_id: revision for entry_id, revision in await conn.execute(query)})
-        rows = []
-        for entry_id, entry in zip(ids, entries):
-            latest[entry_id] = latest.get(entry_id, 0) + 1
-            rows.append({"entry_id": entry_id, "revision": latest[entry_id], "change": change,
-                         "status": status or (entry.status if entry else "published"),
-                         "snapshot": snapshot(entry) if entry else None, "changed_at": at, "changed_by": by})
-        await conn.execute(insert(EntryHistoryRow), rows)
-        return latest
-
-    async def _bump(self, conn: AsyncConnection, at: datetime, by: str) -> int:
-        # An UPDATE of one row serialises concurrent publishers on PostgreSQL; no lost increments.
-        result = await conn.execute(update(KbStateRow).where(KbStateRow.id == 1)
-                                    .values(version=KbStateRow.version + 1, updated_at=at, updated_by=by))
-        if result.rowcount == 0:
-            await conn.execute(insert(KbStateRow).values(id=1, version=1, updated_at=at, updated_by=by))
-        return await conn.scalar(select(KbStateRow.version).where(KbStateRow.id == 1))
-
-    async def _audit(self, conn: AsyncConnection, at: datetime, by: str, operation: str,
-                     entry_id: str | None, detail: dict[str, Any]) -> None:
-        await conn.execute(insert(AuditRow).values(at=at, by=by, operation=operation, entry_id=entry_id, detail=detail))
-
-
-class _RowsMoved(Exception):
-    """An entry's rows changed while _claim waited for their locks; start the transaction again."""
 
 
 class _Values:

@@ -12,7 +12,7 @@ import asyncio
 import json
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Awaitable, Callable
+from typing import Any, AsyncIterator, Awaitable, Callable
 
 from bot.storage import Database
 from knowledge.faq_store import EditRefused, EntryWrite, FaqStore
@@ -80,18 +80,22 @@ async def same_entry(store: FaqStore, side: Side, step: Step) -> list[dict[str, 
     return rounds
 
 
-async def own_entry(store: FaqStore, side: Side, step: Step) -> list[dict[str, Any]]:
-    """Each process saves its own entry again and again, each save based on the one before."""
-    state = await store.state(side.name)
+async def drafts(store: FaqStore, side: Side, step: Step, entry_id: str, text: str) -> AsyncIterator[dict[str, Any]]:
+    """Each round, in step with the other process: a draft of `entry_id` answering "<text> <round>",
+    based on the revision this process saved last. Yields each outcome with that base."""
+    state = await store.state(entry_id)
     work, revision = state.working, state.revision
-    saves = []
     for round_no in range(side.rounds):
         await step()
-        outcome = await attempt(store.write_draft(replace(work, answer=f"{side.name} {round_no}"), side.name,
+        outcome = await attempt(store.write_draft(replace(work, answer=f"{text} {round_no}"), side.name,
                                                   base_revision=revision))
-        saves.append(outcome | {"base": revision})
+        yield outcome | {"base": revision}
         revision = outcome.get("revision", revision)
-    return saves
+
+
+async def own_entry(store: FaqStore, side: Side, step: Step) -> list[dict[str, Any]]:
+    """Each process saves its own entry again and again, each save based on the one before."""
+    return [outcome async for outcome in drafts(store, side, step, side.name, side.name)]
 
 
 async def publish_and_import(store: FaqStore, side: Side, step: Step) -> list[dict[str, Any]]:
@@ -111,14 +115,8 @@ async def publish_and_import(store: FaqStore, side: Side, step: Step) -> list[di
 
 async def save_drafts(store: FaqStore, side: Side, step: Step) -> list[dict[str, Any]]:
     """Each round a draft of "fee" while the other process publishes or imports; then what is stored."""
-    state = await store.state("fee")
-    work, revision = state.working, state.revision
     saves = []
-    for round_no in range(side.rounds):
-        await step()
-        outcome = await attempt(store.write_draft(replace(work, answer=f"draft {round_no}"), side.name,
-                                                  base_revision=revision))
-        revision = outcome.get("revision", revision)
+    async for outcome in drafts(store, side, step, "fee", "draft"):
         await step()  # the publish or import of this round is over too
         now = await store.state("fee")
         saves.append(outcome | {"draft": now.draft and now.draft.answer, "live": now.live and now.live.answer})

@@ -197,6 +197,11 @@ class Settings(_Section):
         return self.channels.shared_store_url or self.cluster.redis_url
 
     @property
+    def shared_store_prefix(self) -> str:
+        """What every channel key in the shared store starts with: deployments on one Redis stay apart."""
+        return f"{self.cluster.redis_prefix}:"
+
+    @property
     def database_url(self) -> str:
         if self.database.url:
             return self.database.url

@@ -29,7 +29,7 @@ class RasaRestChannel(Channel):
         super().__init__(context)
         settings = context.settings
         self.pending = open_pending_store(
-            settings.shared_store_url, f"{settings.cluster.redis_prefix}:rest:pending:", _PENDING_LIMIT, _PENDING_TTL_SECONDS
+            settings.shared_store_url, f"{settings.shared_store_prefix}rest:pending:", _PENDING_LIMIT, _PENDING_TTL_SECONDS
         )
 
     def routes(self) -> list[web.AbstractRouteDef]:

@@ -72,7 +72,7 @@ class TelegramChannel(Channel):
                                  write_timeout=self.config.api_timeout_seconds),
             get_updates_request=HTTPXRequest(read_timeout=self.config.poll_timeout_seconds + 10.0),
         )
-        self.store = open_dedupe_store(context.settings.shared_store_url, f"{context.settings.cluster.redis_prefix}:")
+        self.store = open_dedupe_store(context.settings.shared_store_url, context.settings.shared_store_prefix)
         self.failures = DeliveryLog(self.store, self.name, context.delivery_failed)
         self.sender = TelegramSender(self.bot, self.config.per_chat_interval_seconds, self.config.global_per_second)
         self._inbound = KeyedWorker("telegram-in")

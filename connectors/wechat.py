@@ -73,7 +73,7 @@ class WeChatChannel(Channel):
             self.crypto = WeChatCrypto(token, cfg.app_id, keys, max_skew_seconds=cfg.max_clock_skew_seconds)
         except ValueError as exc:
             raise SettingsError(f"KEFU_WECHAT_AES_KEY / KEFU_WECHAT_PREVIOUS_AES_KEY: {exc}") from None
-        self.store = open_dedupe_store(context.settings.shared_store_url, f"{context.settings.cluster.redis_prefix}:")
+        self.store = open_dedupe_store(context.settings.shared_store_url, context.settings.shared_store_prefix)
         base = cfg.api_base_url.rstrip("/")
         access = WeChatToken(self.store, lambda: context.http, f"{base}/cgi-bin/token",
                              {"grant_type": "client_credential", "appid": cfg.app_id, "secret": app_secret},

@@ -62,7 +62,7 @@ class WeComKfChannel(Channel):
                                        max_skew_seconds=cfg.max_clock_skew_seconds)
         except ValueError as exc:
             raise SettingsError(f"KEFU_WECOM_AES_KEY: {exc}") from None
-        self.store = open_dedupe_store(context.settings.shared_store_url, f"{context.settings.cluster.redis_prefix}:")
+        self.store = open_dedupe_store(context.settings.shared_store_url, context.settings.shared_store_prefix)
         base = cfg.api_base_url.rstrip("/")
         access = WeChatToken(self.store, lambda: context.http, f"{base}/cgi-bin/gettoken",
                              {"corpid": cfg.corp_id, "corpsecret": corp_secret}, f"wecom:token:{cfg.corp_id}")
